@@ -1,0 +1,476 @@
+//! The hosts.toml inventory: `[defaults]`, `[groups.NAME]` and `[[hosts]]`, each taking the same
+//! settings; a host's value wins over its groups' (later groups over earlier), groups' over
+//! defaults'. Every error names file:line:col.
+
+use std::collections::{BTreeMap, HashMap};
+use std::ops::Range;
+use std::path::Path;
+use std::time::Duration;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::{range, HostKeyCheck, InventoryError, Target, Thresholds, UserPaths};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct InventoryFile {
+    defaults: Option<Settings>,
+    #[serde(default)]
+    groups: BTreeMap<String, Settings>,
+    #[serde(default)]
+    hosts: Vec<Settings>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+/// One level of settings. `name`, `address` and `groups` belong to `[[hosts]]` only.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Settings {
+    name: Option<Spanned<String>>,
+    address: Option<Spanned<String>>,
+    groups: Option<Spanned<Vec<String>>>,
+    user: Option<String>,
+    port: Option<Spanned<i64>>,
+    identity_file: Option<OneOrMany>,
+    known_hosts: Option<String>,
+    host_key_check: Option<HostKeyCheck>,
+    #[serde(rename = "become")]
+    become_root: Option<bool>,
+    connect_timeout: Option<Spanned<u64>>,
+    legacy_algorithms: Option<bool>,
+    disk_usage_warn: Option<Spanned<u8>>,
+    inode_usage_warn: Option<Spanned<u8>>,
+    disk_size_min_gb: Option<u64>,
+    disk_size_max_gb: Option<u64>,
+}
+
+impl Settings {
+    /// Fills every field this level leaves unset from `lower` (a group or the defaults).
+    fn over(mut self, lower: &Settings) -> Settings {
+        macro_rules! inherit {
+            ($($field:ident),*) => { $( if self.$field.is_none() { self.$field = lower.$field.clone(); } )* };
+        }
+        inherit!(
+            user,
+            port,
+            identity_file,
+            known_hosts,
+            host_key_check,
+            become_root,
+            connect_timeout,
+            legacy_algorithms,
+            disk_usage_warn,
+            inode_usage_warn,
+            disk_size_min_gb,
+            disk_size_max_gb
+        );
+        self
+    }
+}
+
+struct Errors<'a> {
+    file: &'a Path,
+    text: &'a str,
+}
+
+impl Errors<'_> {
+    fn at(&self, span: Option<Range<usize>>, message: impl Into<String>) -> InventoryError {
+        InventoryError {
+            file: self.file.to_path_buf(),
+            position: span.map(|s| line_col(self.text, s.start)),
+            message: message.into(),
+        }
+    }
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, col)
+}
+
+/// Parses hosts.toml text; `file` is only used in error messages.
+pub fn parse_hosts_toml(
+    text: &str,
+    file: &Path,
+    paths: &UserPaths,
+) -> Result<Vec<Target>, InventoryError> {
+    let errors = Errors { file, text };
+    let inventory: InventoryFile = toml::from_str(text).map_err(|e| {
+        let message = e.message().trim().replace('\n', " ");
+        errors.at(e.span(), message)
+    })?;
+    let defaults = inventory.defaults.unwrap_or_default();
+    for (level, settings) in std::iter::once(("[defaults]".to_string(), &defaults)).chain(
+        inventory
+            .groups
+            .iter()
+            .map(|(name, s)| (format!("[groups.{name}]"), s)),
+    ) {
+        let misplaced = [
+            settings.name.as_ref().map(|s| ("name", s.span())),
+            settings.address.as_ref().map(|s| ("address", s.span())),
+            settings.groups.as_ref().map(|s| ("groups", s.span())),
+        ];
+        if let Some((key, span)) = misplaced.into_iter().flatten().next() {
+            return Err(errors.at(
+                Some(span),
+                format!("`{key}` belongs in a [[hosts]] entry, not in {level}"),
+            ));
+        }
+    }
+    if inventory.hosts.is_empty() {
+        return Err(errors.at(None, "no hosts: add a [[hosts]] entry with a name"));
+    }
+
+    let mut targets = Vec::new();
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for (index, host) in inventory.hosts.iter().enumerate() {
+        let Some(name) = &host.name else {
+            return Err(errors.at(None, format!("[[hosts]] entry {} has no `name`", index + 1)));
+        };
+        let names = range::expand(name.get_ref()).map_err(|e| errors.at(Some(name.span()), e))?;
+        let addresses = match &host.address {
+            None => names.clone(),
+            Some(address) => {
+                let expanded = range::expand(address.get_ref())
+                    .map_err(|e| errors.at(Some(address.span()), e))?;
+                if expanded.len() != names.len() {
+                    return Err(errors.at(
+                        Some(address.span()),
+                        format!(
+                            "`address` makes {} addresses for {} host names: give a range of the same length, or one host per entry",
+                            expanded.len(),
+                            names.len()
+                        ),
+                    ));
+                }
+                expanded
+            }
+        };
+        let group_names: Vec<String> = host
+            .groups
+            .as_ref()
+            .map(|g| g.get_ref().clone())
+            .unwrap_or_default();
+        let mut resolved = host.clone();
+        for group in group_names.iter().rev() {
+            if let Some(settings) = inventory.groups.get(group) {
+                resolved = resolved.over(settings);
+            }
+        }
+        let resolved = resolved.over(&defaults);
+        let template = resolve(
+            &resolved,
+            &errors,
+            paths,
+            file.parent().unwrap_or(Path::new(".")),
+        )?;
+        for (name_value, address) in names.into_iter().zip(addresses) {
+            if name_value.is_empty() || name_value.chars().any(char::is_control) {
+                return Err(errors.at(
+                    Some(name.span()),
+                    format!("host name {name_value:?} is empty or has control characters"),
+                ));
+            }
+            if let Some(first_line) = seen.get(&name_value) {
+                return Err(errors.at(
+                    Some(name.span()),
+                    format!("duplicate host name {name_value:?} (first defined on line {first_line}): names must be unique"),
+                ));
+            }
+            seen.insert(name_value.clone(), line_col(text, name.span().start).0);
+            targets.push(Target {
+                name: name_value,
+                address,
+                groups: group_names.clone(),
+                ..template.clone()
+            });
+        }
+    }
+    Ok(targets)
+}
+
+/// Applies built-in defaults and validates values; name and address are filled in by the caller.
+fn resolve(
+    s: &Settings,
+    errors: &Errors,
+    paths: &UserPaths,
+    base: &Path,
+) -> Result<Target, InventoryError> {
+    let port = match &s.port {
+        None => 22,
+        Some(p) => u16::try_from(*p.get_ref())
+            .ok()
+            .filter(|port| *port != 0)
+            .ok_or_else(|| {
+                errors.at(
+                    Some(p.span()),
+                    format!("port {} is not between 1 and 65535", p.get_ref()),
+                )
+            })?,
+    };
+    let connect_timeout = match &s.connect_timeout {
+        None => 10,
+        Some(t) if *t.get_ref() == 0 => {
+            return Err(errors.at(Some(t.span()), "connect_timeout must be at least 1 second"))
+        }
+        Some(t) => *t.get_ref(),
+    };
+    let defaults = Thresholds::default();
+    let percent = |value: &Option<Spanned<u8>>, default: u8, key: &str| match value {
+        None => Ok(default),
+        Some(v) if (1..=100).contains(v.get_ref()) => Ok(*v.get_ref()),
+        Some(v) => Err(errors.at(
+            Some(v.span()),
+            format!("{key} must be a percentage from 1 to 100"),
+        )),
+    };
+    let thresholds = Thresholds {
+        disk_usage_warn: percent(
+            &s.disk_usage_warn,
+            defaults.disk_usage_warn,
+            "disk_usage_warn",
+        )?,
+        inode_usage_warn: percent(
+            &s.inode_usage_warn,
+            defaults.inode_usage_warn,
+            "inode_usage_warn",
+        )?,
+        disk_size_min_gb: s.disk_size_min_gb.unwrap_or(defaults.disk_size_min_gb),
+        disk_size_max_gb: s.disk_size_max_gb.unwrap_or(defaults.disk_size_max_gb),
+    };
+    let identity_files = match &s.identity_file {
+        None => paths.default_identities.clone(),
+        Some(OneOrMany::One(path)) => vec![paths.expand(path, base)],
+        Some(OneOrMany::Many(list)) => list.iter().map(|p| paths.expand(p, base)).collect(),
+    };
+    Ok(Target {
+        name: String::new(),
+        address: String::new(),
+        port,
+        user: s.user.clone().unwrap_or_else(|| "root".to_string()),
+        identity_files,
+        known_hosts: paths.expand(
+            s.known_hosts.as_deref().unwrap_or("~/.ssh/known_hosts"),
+            base,
+        ),
+        host_key_check: s.host_key_check.unwrap_or(HostKeyCheck::Strict),
+        become_root: s.become_root.unwrap_or(false),
+        connect_timeout: Duration::from_secs(connect_timeout),
+        legacy_algorithms: s.legacy_algorithms.unwrap_or(false),
+        groups: Vec::new(),
+        thresholds,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use super::*;
+
+    fn paths() -> UserPaths {
+        UserPaths {
+            home: PathBuf::from("/home/ops"),
+            default_identities: vec![PathBuf::from("/home/ops/.ssh/id_ed25519")],
+        }
+    }
+
+    fn parse(text: &str) -> Result<Vec<Target>, InventoryError> {
+        parse_hosts_toml(text, Path::new("hosts.toml"), &paths())
+    }
+
+    fn error(text: &str) -> String {
+        parse(text).unwrap_err().to_string()
+    }
+
+    const EXAMPLE: &str = r#"
+[defaults]
+user = "root"
+port = 22
+identity_file = "~/.ssh/id_ed25519"
+host_key_check = "strict"
+connect_timeout = 10
+
+[groups.web]
+user = "admin"
+become = true
+disk_usage_warn = 90
+
+[groups.legacy]
+legacy_algorithms = true
+port = 2222
+
+[[hosts]]
+name = "web-01"
+address = "10.0.0.5"
+groups = ["web"]
+
+[[hosts]]
+name = "web-[02:04]"
+groups = ["web", "legacy"]
+port = 2200
+
+[[hosts]]
+name = "db-v6"
+address = "fd00::5"
+identity_file = ["~/.ssh/a", "/etc/keys/b"]
+"#;
+
+    #[test]
+    fn example_resolves_with_overrides_in_order() {
+        let targets = parse(EXAMPLE).unwrap();
+        let names: Vec<_> = targets.iter().map(|t| t.name.as_str()).collect();
+        assert_eq!(names, ["web-01", "web-02", "web-03", "web-04", "db-v6"]);
+        let web01 = &targets[0];
+        assert_eq!(
+            (web01.address.as_str(), web01.port, web01.user.as_str()),
+            ("10.0.0.5", 22, "admin")
+        );
+        assert!(web01.become_root && !web01.legacy_algorithms);
+        assert_eq!(web01.thresholds.disk_usage_warn, 90);
+        assert_eq!(
+            web01.identity_files,
+            [PathBuf::from("/home/ops/.ssh/id_ed25519")]
+        );
+        let web03 = &targets[2];
+        assert_eq!(
+            (web03.address.as_str(), web03.port),
+            ("web-03", 2200),
+            "host port beats group port"
+        );
+        assert!(web03.legacy_algorithms);
+        assert_eq!(web03.groups, ["web", "legacy"]);
+        let db = &targets[4];
+        assert_eq!(
+            (db.address.as_str(), db.user.as_str(), db.become_root),
+            ("fd00::5", "root", false)
+        );
+        assert_eq!(
+            db.identity_files,
+            [
+                PathBuf::from("/home/ops/.ssh/a"),
+                PathBuf::from("/etc/keys/b")
+            ]
+        );
+        assert_eq!(db.known_hosts, PathBuf::from("/home/ops/.ssh/known_hosts"));
+        assert_eq!(db.thresholds, Thresholds::default());
+    }
+
+    #[test]
+    fn later_group_wins_over_earlier() {
+        let text = "[groups.a]\nuser = \"a\"\n[groups.b]\nuser = \"b\"\n[[hosts]]\nname = \"h\"\ngroups = [\"a\", \"b\"]\n";
+        assert_eq!(parse(text).unwrap()[0].user, "b");
+    }
+
+    #[test]
+    fn address_range_pairs_with_name_range() {
+        let t = parse("[[hosts]]\nname = \"n[1:2]\"\naddress = \"127.0.0.[11:12]\"\n").unwrap();
+        assert_eq!(
+            (t[0].address.as_str(), t[1].address.as_str()),
+            ("127.0.0.11", "127.0.0.12")
+        );
+        assert!(
+            error("[[hosts]]\nname = \"n[1:3]\"\naddress = \"10.0.0.1\"\n")
+                .starts_with("hosts.toml:3:11: `address` makes 1 addresses for 3")
+        );
+    }
+
+    #[test]
+    fn unknown_key_names_line_and_column() {
+        let e = error("[defaults]\nuser = \"root\"\nusr = \"x\"\n[[hosts]]\nname = \"a\"\n");
+        assert!(e.starts_with("hosts.toml:3:1: unknown field `usr`"), "{e}");
+    }
+
+    #[test]
+    fn syntax_error_is_one_line_with_position() {
+        let e = error("[[hosts]]\nname = \"a\n");
+        assert!(e.starts_with("hosts.toml:2:"), "{e}");
+        assert!(!e.contains('\n'), "{e}");
+    }
+
+    #[test]
+    fn bad_ports_are_refused() {
+        assert_eq!(
+            error("[[hosts]]\nname = \"a\"\nport = 0\n"),
+            "hosts.toml:3:8: port 0 is not between 1 and 65535"
+        );
+        assert_eq!(
+            error("[[hosts]]\nname = \"a\"\nport = 65536\n"),
+            "hosts.toml:3:8: port 65536 is not between 1 and 65535"
+        );
+        assert!(
+            error("[defaults]\nport = \"22\"\n[[hosts]]\nname = \"a\"\n")
+                .starts_with("hosts.toml:2:8:")
+        );
+    }
+
+    #[test]
+    fn duplicate_names_are_refused_even_from_ranges() {
+        let e = error("[[hosts]]\nname = \"web-[01:03]\"\n[[hosts]]\nname = \"web-02\"\n");
+        assert_eq!(e, "hosts.toml:4:8: duplicate host name \"web-02\" (first defined on line 2): names must be unique");
+    }
+
+    #[test]
+    fn bad_range_points_at_the_name() {
+        assert!(error("[[hosts]]\nname = \"web-[09:01]\"\n")
+            .starts_with("hosts.toml:2:8: range [09:01]"));
+    }
+
+    #[test]
+    fn empty_inventory_and_nameless_host_are_errors() {
+        assert_eq!(
+            error(""),
+            "hosts.toml: no hosts: add a [[hosts]] entry with a name"
+        );
+        assert_eq!(
+            error("[[hosts]]\nuser = \"x\"\n"),
+            "hosts.toml: [[hosts]] entry 1 has no `name`"
+        );
+    }
+
+    #[test]
+    fn host_only_keys_are_refused_elsewhere() {
+        let e = error("[groups.web]\naddress = \"1.2.3.4\"\n[[hosts]]\nname = \"a\"\n");
+        assert_eq!(
+            e,
+            "hosts.toml:2:11: `address` belongs in a [[hosts]] entry, not in [groups.web]"
+        );
+    }
+
+    #[test]
+    fn bad_enum_and_threshold_values() {
+        assert!(
+            error("[defaults]\nhost_key_check = \"loose\"\n[[hosts]]\nname = \"a\"\n")
+                .contains("unknown variant `loose`")
+        );
+        assert_eq!(
+            error("[defaults]\ndisk_usage_warn = 0\n[[hosts]]\nname = \"a\"\n"),
+            "hosts.toml:2:19: disk_usage_warn must be a percentage from 1 to 100"
+        );
+    }
+
+    #[test]
+    fn no_identity_file_uses_the_default_keys() {
+        let t = parse("[[hosts]]\nname = \"a\"\n").unwrap();
+        assert_eq!(
+            t[0].identity_files,
+            [PathBuf::from("/home/ops/.ssh/id_ed25519")]
+        );
+        assert_eq!(
+            (t[0].port, t[0].user.as_str(), t[0].host_key_check),
+            (22, "root", HostKeyCheck::Strict)
+        );
+        assert_eq!(t[0].connect_timeout, Duration::from_secs(10));
+    }
+}

@@ -1,0 +1,215 @@
+//! Inventory: who to scan. Parses inventory files into plain [`Target`] values and selects
+//! them with `--limit`. Knows nothing about SSH sessions.
+
+mod hosts_toml;
+mod range;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+pub use hosts_toml::parse_hosts_toml;
+
+/// What to do with a server key that known_hosts does not vouch for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum HostKeyCheck {
+    /// Unknown or changed keys are refused.
+    Strict,
+    /// Unknown keys are added to known_hosts; changed keys are refused.
+    AcceptNew,
+    /// No check (the host's identity is not verified).
+    Off,
+}
+
+/// Per-host limits of the checks, settable at every inventory level.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Thresholds {
+    pub disk_usage_warn: u8,
+    pub inode_usage_warn: u8,
+    pub disk_size_min_gb: u64,
+    pub disk_size_max_gb: u64,
+}
+
+impl Default for Thresholds {
+    fn default() -> Self {
+        Thresholds {
+            disk_usage_warn: 85,
+            inode_usage_warn: 85,
+            disk_size_min_gb: 40,
+            disk_size_max_gb: 500,
+        }
+    }
+}
+
+/// One host to scan, every setting resolved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    pub name: String,
+    pub address: String,
+    pub port: u16,
+    pub user: String,
+    pub identity_files: Vec<PathBuf>,
+    pub known_hosts: PathBuf,
+    pub host_key_check: HostKeyCheck,
+    /// Run privileged commands through `sudo -n`.
+    pub become_root: bool,
+    pub connect_timeout: Duration,
+    pub legacy_algorithms: bool,
+    pub groups: Vec<String>,
+    pub thresholds: Thresholds,
+}
+
+/// An inventory that cannot be used: always names the file, and the line and column when known.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}{}: {message}", file.display(), position.map(|(l, c)| format!(":{l}:{c}")).unwrap_or_default())]
+pub struct InventoryError {
+    pub file: PathBuf,
+    pub position: Option<(usize, usize)>,
+    pub message: String,
+}
+
+/// Reads and resolves an inventory file.
+pub fn load(path: &Path) -> Result<Vec<Target>, InventoryError> {
+    let bytes = std::fs::read(path).map_err(|e| InventoryError {
+        file: path.to_path_buf(),
+        position: None,
+        message: format!("cannot read the inventory: {e}"),
+    })?;
+    let text = String::from_utf8(bytes).map_err(|e| InventoryError {
+        file: path.to_path_buf(),
+        position: None,
+        message: format!(
+            "not UTF-8 text (byte {}): save it as UTF-8",
+            e.utf8_error().valid_up_to()
+        ),
+    })?;
+    parse_hosts_toml(&text, path, &UserPaths::from_env())
+}
+
+/// Where `~` and the OpenSSH default files are, so parsing stays a pure function of its inputs.
+#[derive(Debug, Clone)]
+pub struct UserPaths {
+    pub home: PathBuf,
+    /// Default identity files that exist (`~/.ssh/id_ed25519`, `id_ecdsa`, `id_rsa`).
+    pub default_identities: Vec<PathBuf>,
+}
+
+impl UserPaths {
+    pub fn from_env() -> Self {
+        let home = std::env::var_os("HOME")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("/root"));
+        let default_identities = ["id_ed25519", "id_ecdsa", "id_rsa"]
+            .iter()
+            .map(|name| home.join(".ssh").join(name))
+            .filter(|p| p.exists())
+            .collect();
+        UserPaths {
+            home,
+            default_identities,
+        }
+    }
+
+    /// `~` is the home folder; a relative path is relative to `base`, the inventory's folder,
+    /// so an inventory works from any current folder.
+    pub fn expand(&self, path: &str, base: &Path) -> PathBuf {
+        match path.strip_prefix("~/") {
+            Some(rest) => self.home.join(rest),
+            None if path == "~" => self.home.clone(),
+            None => base.join(path),
+        }
+    }
+}
+
+/// Keeps the targets that `--limit` names: comma-separated globs matched against the host name
+/// and each of its groups. No limit keeps everything.
+pub fn select(targets: Vec<Target>, limit: Option<&str>) -> Result<Vec<Target>, String> {
+    let Some(limit) = limit else {
+        return Ok(targets);
+    };
+    let patterns = limit
+        .split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|p| glob::Pattern::new(p).map_err(|e| format!("--limit {p:?}: {e}")))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(targets
+        .into_iter()
+        .filter(|t| {
+            patterns
+                .iter()
+                .any(|p| p.matches(&t.name) || t.groups.iter().any(|g| p.matches(g)))
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn target(name: &str, groups: &[&str]) -> Target {
+        Target {
+            name: name.into(),
+            address: name.into(),
+            port: 22,
+            user: "root".into(),
+            identity_files: vec![],
+            known_hosts: PathBuf::from("/k"),
+            host_key_check: HostKeyCheck::Strict,
+            become_root: false,
+            connect_timeout: Duration::from_secs(10),
+            legacy_algorithms: false,
+            groups: groups.iter().map(|g| g.to_string()).collect(),
+            thresholds: Thresholds::default(),
+        }
+    }
+
+    fn names(targets: &[Target]) -> Vec<&str> {
+        targets.iter().map(|t| t.name.as_str()).collect()
+    }
+
+    #[test]
+    fn limit_matches_names_and_groups_by_glob() {
+        let all = vec![
+            target("web-01", &["web"]),
+            target("web-02", &["web"]),
+            target("db-01", &["db"]),
+        ];
+        assert_eq!(
+            names(&select(all.clone(), Some("web-*")).unwrap()),
+            ["web-01", "web-02"]
+        );
+        assert_eq!(names(&select(all.clone(), Some("db")).unwrap()), ["db-01"]);
+        assert_eq!(
+            names(&select(all.clone(), Some("db,web-02")).unwrap()),
+            ["web-02", "db-01"]
+        );
+        assert_eq!(select(all.clone(), None).unwrap().len(), 3);
+        assert!(select(all, Some("nothing")).unwrap().is_empty());
+    }
+
+    #[test]
+    fn bad_limit_pattern_is_an_error() {
+        assert!(select(vec![], Some("web-[")).unwrap_err().contains("web-["));
+    }
+
+    #[test]
+    fn tilde_expands_to_home() {
+        let paths = UserPaths {
+            home: PathBuf::from("/home/ops"),
+            default_identities: vec![],
+        };
+        let base = Path::new("/srv/inv");
+        assert_eq!(
+            paths.expand("~/.ssh/id_rsa", base),
+            PathBuf::from("/home/ops/.ssh/id_rsa")
+        );
+        assert_eq!(paths.expand("/etc/key", base), PathBuf::from("/etc/key"));
+        assert_eq!(
+            paths.expand("../keys/a", base),
+            PathBuf::from("/srv/inv/../keys/a")
+        );
+    }
+}

@@ -1,0 +1,11 @@
+//! image_check: Alibaba Cloud's image compliance checks, run over SSH against a fleet.
+//!
+//! Data flows one way: `inventory` (who) → `transport` (how to reach) → `facts` (what is
+//! there) → `checks` (is it OK) → `report` (tell people). `scan` ties them together.
+
+pub mod checks;
+pub mod facts;
+pub mod inventory;
+pub mod report;
+pub mod scan;
+pub mod transport;

@@ -1,0 +1,234 @@
+//! The scan driver: ties inventory → transport → facts → checks → reports together for a
+//! fleet, with bounded concurrency, a per-host deadline and a progress bar.
+//!
+//! Every target ends as exactly one [`SummaryRow`], reachable or not; a host's files are
+//! written as soon as that host finishes.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde::Serialize;
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+
+use crate::checks::{self, CheckResult, Status};
+use crate::facts::{self, Facts};
+use crate::inventory::Target;
+use crate::report::files::{safe_dir_name, write_atomic, ReportPaths};
+use crate::report::summary::{HostStatus, SummaryRow};
+use crate::report::{HostReport, UNKNOWN};
+use crate::transport::ssh::{self, SshContext};
+
+#[derive(Debug, Clone)]
+pub struct ScanOptions {
+    pub output: PathBuf,
+    pub concurrency: usize,
+    /// Deadline for the whole host: connect and every fact.
+    pub host_timeout: Duration,
+    pub save_facts: bool,
+    pub progress: bool,
+}
+
+/// `facts.json` as `--save-facts` writes it: enough to evaluate the host again offline.
+#[derive(Debug, Serialize, serde::Deserialize)]
+pub struct SavedFacts {
+    pub host: String,
+    pub address: String,
+    pub time: String,
+    pub facts: Facts,
+}
+
+/// The moment of a check, in the seed's `YYYY-MM-DD_HH-MM-SS` (local time).
+pub fn timestamp() -> String {
+    chrono::Local::now().format("%Y-%m-%d_%H-%M-%S").to_string()
+}
+
+/// The worst verdict among the checks.
+pub fn host_status(checks: &[CheckResult]) -> HostStatus {
+    match checks.iter().map(|c| c.status).max() {
+        Some(Status::Failed) => HostStatus::Failed,
+        Some(Status::Warning) => HostStatus::Warning,
+        _ => HostStatus::Ok,
+    }
+}
+
+/// The summary row of a host that was reached and checked.
+pub fn reached_row(target: &Target, report: &HostReport, checks: &[CheckResult]) -> SummaryRow {
+    let not_ok: Vec<&str> = checks
+        .iter()
+        .filter(|c| c.status != Status::Ok)
+        .map(|c| c.name.as_str())
+        .collect();
+    let os_version = match (
+        report.os_big_version.as_str(),
+        report.os_small_version.as_str(),
+    ) {
+        (UNKNOWN, _) => String::new(),
+        (big, "") => big.to_string(),
+        (big, small) => format!("{big}.{small}"),
+    };
+    SummaryRow {
+        host: target.name.clone(),
+        address: target.address.clone(),
+        status: host_status(checks),
+        reason: not_ok.join(" "),
+        platform: report.platform.clone(),
+        os_version,
+        architecture: report.architecture.clone(),
+        system_disk_size_gb: report.system_disk_size.clone(),
+        ok: report.count(Status::Ok),
+        warning: report.count(Status::Warning),
+        failed: report.count(Status::Failed),
+        checks: report
+            .check_items
+            .iter()
+            .map(|c| c.result.clone())
+            .collect(),
+    }
+}
+
+pub fn unreachable_row(target: &Target, reason: &str) -> SummaryRow {
+    SummaryRow {
+        host: target.name.clone(),
+        address: target.address.clone(),
+        status: HostStatus::Unreachable,
+        reason: reason.to_string(),
+        platform: String::new(),
+        os_version: String::new(),
+        architecture: String::new(),
+        system_disk_size_gb: String::new(),
+        ok: 0,
+        warning: 0,
+        failed: 0,
+        checks: Vec::new(),
+    }
+}
+
+/// Writes one host's TXT and JSON (and facts.json when asked) into `dir`.
+pub fn write_host_files(
+    dir: &Path,
+    report: &HostReport,
+    saved: Option<&SavedFacts>,
+) -> std::io::Result<ReportPaths> {
+    let paths = ReportPaths::in_dir(dir, &report.time);
+    write_atomic(&paths.txt, report.to_txt().as_bytes())?;
+    write_atomic(&paths.json, report.to_json().as_bytes())?;
+    if let Some(saved) = saved {
+        let json = serde_json::to_string_pretty(saved).map_err(std::io::Error::other)?;
+        write_atomic(&dir.join("facts.json"), json.as_bytes())?;
+    }
+    Ok(paths)
+}
+
+async fn collect_over_ssh(
+    ctx: &SshContext,
+    target: &Target,
+    deadline: Duration,
+) -> Result<Facts, String> {
+    let transport = ssh::connect(ctx, target, deadline).await?;
+    let facts = facts::collect(&transport).await;
+    transport.close().await;
+    Ok(facts)
+}
+
+async fn scan_host(ctx: Arc<SshContext>, target: Target, options: Arc<ScanOptions>) -> SummaryRow {
+    let deadline = options.host_timeout;
+    let facts =
+        match tokio::time::timeout(deadline, collect_over_ssh(&ctx, &target, deadline)).await {
+            Ok(Ok(facts)) => facts,
+            Ok(Err(reason)) => return unreachable_row(&target, &reason),
+            Err(_) => {
+                return unreachable_row(
+                    &target,
+                    &format!(
+                        "host deadline of {} s passed before all facts were read",
+                        deadline.as_secs()
+                    ),
+                )
+            }
+        };
+    let time = timestamp();
+    let checks = checks::evaluate(&facts, &target.thresholds);
+    let report = HostReport::new(&facts, &checks, &time);
+    let mut row = reached_row(&target, &report, &checks);
+    let dir = options.output.join(safe_dir_name(&target.name));
+    let saved = options.save_facts.then(|| SavedFacts {
+        host: target.name.clone(),
+        address: target.address.clone(),
+        time,
+        facts,
+    });
+    let written =
+        tokio::task::spawn_blocking(move || write_host_files(&dir, &report, saved.as_ref())).await;
+    match written {
+        Ok(Ok(_)) => {}
+        Ok(Err(e)) => row.reason = format!("report not written: {e}; {}", row.reason),
+        Err(e) => row.reason = format!("report not written: {e}; {}", row.reason),
+    }
+    row
+}
+
+/// Scans every target and returns one row per target, in inventory order.
+pub async fn scan(targets: &[Target], options: ScanOptions) -> Vec<SummaryRow> {
+    let progress = ProgressBar::with_draw_target(
+        Some(targets.len() as u64),
+        if options.progress {
+            ProgressDrawTarget::stderr()
+        } else {
+            ProgressDrawTarget::hidden()
+        },
+    );
+    if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} hosts  {elapsed}  {msg}")
+    {
+        progress.set_style(style);
+    }
+    let ctx = Arc::new(SshContext::default());
+    let options = Arc::new(ScanOptions {
+        concurrency: options.concurrency.max(1),
+        ..options
+    });
+    let slots = Arc::new(Semaphore::new(options.concurrency));
+    let mut tasks = JoinSet::new();
+    let mut rows: Vec<Option<SummaryRow>> = vec![None; targets.len()];
+    for (index, target) in targets.iter().enumerate() {
+        // Wait for a slot before spawning, so at most `concurrency` connections exist at once.
+        let Ok(permit) = slots.clone().acquire_owned().await else {
+            break;
+        };
+        let (ctx, options, target) = (ctx.clone(), options.clone(), target.clone());
+        tasks.spawn(async move {
+            let row = scan_host(ctx, target, options).await;
+            drop(permit);
+            (index, row)
+        });
+        while let Some(done) = tasks.try_join_next() {
+            record(done, &mut rows, &progress);
+        }
+    }
+    while let Some(done) = tasks.join_next().await {
+        record(done, &mut rows, &progress);
+    }
+    progress.finish_and_clear();
+    rows.into_iter()
+        .zip(targets)
+        .map(|(row, target)| {
+            row.unwrap_or_else(|| {
+                unreachable_row(target, "internal error: the host's task did not finish")
+            })
+        })
+        .collect()
+}
+
+fn record(
+    done: Result<(usize, SummaryRow), tokio::task::JoinError>,
+    rows: &mut [Option<SummaryRow>],
+    progress: &ProgressBar,
+) {
+    if let Ok((index, row)) = done {
+        progress.set_message(row.host.clone());
+        rows[index] = Some(row);
+    }
+    progress.inc(1);
+}

@@ -1,0 +1,135 @@
+//! The local transport: this machine, no SSH. Used by `image_check local`, Alibaba's own mode.
+
+use std::process::Stdio;
+
+use tokio::io::AsyncReadExt;
+
+use super::{
+    append_capped, Command, CommandOutput, FileContents, ReadError, Transport, TransportError,
+    OUTPUT_CAP,
+};
+
+/// Runs commands directly (argv, no shell) and reads files from this machine's file system.
+/// `become` does not apply: `local` runs with the privileges it was started with.
+#[derive(Debug, Default)]
+pub struct LocalTransport;
+
+async fn read_capped<R: tokio::io::AsyncRead + Unpin>(
+    reader: R,
+) -> std::io::Result<(Vec<u8>, bool)> {
+    let mut buf = Vec::new();
+    // One byte past the cap tells a full-to-the-cap output from a truncated one.
+    reader
+        .take(OUTPUT_CAP as u64 + 1)
+        .read_to_end(&mut buf)
+        .await?;
+    let truncated = buf.len() > OUTPUT_CAP;
+    buf.truncate(OUTPUT_CAP);
+    Ok((buf, truncated))
+}
+
+impl Transport for LocalTransport {
+    async fn exec(&self, cmd: &Command) -> Result<CommandOutput, TransportError> {
+        let Some((program, args)) = cmd.argv.split_first() else {
+            return Err(TransportError::Other("empty command".into()));
+        };
+        let spawned = tokio::process::Command::new(program)
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn();
+        let mut child = match spawned {
+            Ok(child) => child,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Ok(CommandOutput {
+                    exit_status: Some(127),
+                    stderr: format!("{program}: command not found").into_bytes(),
+                    ..CommandOutput::default()
+                })
+            }
+            Err(e) => return Err(TransportError::Other(format!("cannot run {program}: {e}"))),
+        };
+        let (Some(stdout), Some(stderr)) = (child.stdout.take(), child.stderr.take()) else {
+            return Err(TransportError::Other(format!("{program}: no output pipes")));
+        };
+        let io = |e: std::io::Error| TransportError::Other(format!("{program}: {e}"));
+        let (out, err) = tokio::try_join!(read_capped(stdout), read_capped(stderr)).map_err(io)?;
+        // A truncated child may still be writing: stop it rather than wait on a full pipe.
+        if out.1 || err.1 {
+            let _ = child.start_kill();
+        }
+        let status = child.wait().await.map_err(io)?;
+        let mut output = CommandOutput {
+            exit_status: status.code().map(|c| c as u32),
+            stdout: Vec::new(),
+            stderr: Vec::new(),
+            truncated: out.1 || err.1,
+        };
+        append_capped(&mut output.stdout, &out.0);
+        append_capped(&mut output.stderr, &err.0);
+        Ok(output)
+    }
+
+    async fn read_file(&self, path: &str) -> Result<FileContents, ReadError> {
+        let file = tokio::fs::File::open(path)
+            .await
+            .map_err(|e| match e.kind() {
+                std::io::ErrorKind::NotFound => ReadError::NotFound(path.to_string()),
+                std::io::ErrorKind::PermissionDenied => {
+                    ReadError::PermissionDenied(path.to_string())
+                }
+                _ => ReadError::Other {
+                    path: path.to_string(),
+                    reason: e.to_string(),
+                },
+            })?;
+        let (bytes, truncated) = read_capped(file).await.map_err(|e| ReadError::Other {
+            path: path.to_string(),
+            reason: e.to_string(),
+        })?;
+        Ok(FileContents { bytes, truncated })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn exec_keeps_stdout_stderr_and_status_apart() {
+        let out = LocalTransport
+            .exec(&Command::new(&[
+                "sh",
+                "-c",
+                "echo out; echo err >&2; exit 3",
+            ]))
+            .await
+            .unwrap();
+        assert_eq!(out.stdout, b"out\n");
+        assert_eq!(out.stderr, b"err\n");
+        assert_eq!(out.exit_status, Some(3));
+        assert!(!out.truncated);
+    }
+
+    #[tokio::test]
+    async fn missing_program_is_status_127() {
+        let cmd = Command::new(&["/nonexistent/image-check-test"]);
+        let out = LocalTransport.exec(&cmd).await.unwrap();
+        assert_eq!(out.exit_status, Some(127));
+        assert_eq!(
+            out.failure_reason(&cmd),
+            "`/nonexistent/image-check-test`: command not found"
+        );
+    }
+
+    #[tokio::test]
+    async fn missing_file_is_not_found() {
+        let err = LocalTransport
+            .read_file("/nonexistent/os-release")
+            .await
+            .unwrap_err();
+        assert_eq!(err, ReadError::NotFound("/nonexistent/os-release".into()));
+    }
+}

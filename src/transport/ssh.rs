@@ -1,0 +1,482 @@
+//! The SSH transport (russh): one connection per host, one exec channel per command, one SFTP
+//! session for all file reads (`cat -- PATH` where the server has no SFTP).
+//!
+//! Every network step has a deadline: russh itself has none, and a tarpit would hang forever.
+//! Keys and known_hosts files are loaded once per run, in [`SshContext`], and shared by hosts.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use russh::client::{self, Handle};
+use russh::keys::agent::client::AgentClient;
+use russh::keys::{HashAlg, PrivateKey, PrivateKeyWithHashAlg, PublicKeyOrCertificate};
+use russh::{ChannelMsg, Preferred};
+use tokio::io::AsyncReadExt;
+use tokio::sync::{OnceCell, Semaphore};
+
+use super::known_hosts::{KnownHosts, Verdict};
+use super::{
+    append_capped, Command, CommandOutput, FileContents, ReadError, Transport, TransportError,
+    OUTPUT_CAP,
+};
+use crate::inventory::{HostKeyCheck, Target};
+
+/// Environment variable holding the passphrase of encrypted key files.
+pub const PASSPHRASE_ENV: &str = "IMAGE_CHECK_KEY_PASSPHRASE";
+
+/// OpenSSH's MaxSessions defaults to 10 channels per connection; stay under it.
+const CHANNELS_PER_HOST: usize = 8;
+
+/// Run-wide SSH state: parsed known_hosts files and loaded keys, shared by every host.
+#[derive(Default)]
+pub struct SshContext {
+    known_hosts: Mutex<HashMap<PathBuf, Arc<KnownHosts>>>,
+    keys: Mutex<HashMap<PathBuf, Result<Arc<PrivateKey>, String>>>,
+    warned_off: std::sync::atomic::AtomicBool,
+}
+
+impl SshContext {
+    fn known_hosts(&self, path: &Path) -> Result<Arc<KnownHosts>, String> {
+        let mut cache = self.known_hosts.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(kh) = cache.get(path) {
+            return Ok(kh.clone());
+        }
+        let kh = Arc::new(KnownHosts::load(path)?);
+        cache.insert(path.to_path_buf(), kh.clone());
+        Ok(kh)
+    }
+
+    fn key(&self, path: &Path) -> Result<Arc<PrivateKey>, String> {
+        let mut cache = self.keys.lock().unwrap_or_else(|e| e.into_inner());
+        cache
+            .entry(path.to_path_buf())
+            .or_insert_with(|| load_key(path))
+            .clone()
+    }
+}
+
+fn load_key(path: &Path) -> Result<Arc<PrivateKey>, String> {
+    let passphrase = std::env::var(PASSPHRASE_ENV).ok();
+    match russh::keys::load_secret_key(path, passphrase.as_deref()) {
+        Ok(key) => Ok(Arc::new(key)),
+        Err(russh::keys::Error::KeyIsEncrypted) => Err(format!(
+            "key {} is encrypted: set {PASSPHRASE_ENV} or add it to ssh-agent",
+            path.display()
+        )),
+        Err(e) => Err(format!("cannot load key {}: {e}", path.display())),
+    }
+}
+
+/// What the handler learnt about the server's key, kept so a refusal can say why.
+struct ServerKeyCheck {
+    host: String,
+    port: u16,
+    policy: HostKeyCheck,
+    known_hosts: Arc<KnownHosts>,
+    refusal: Arc<Mutex<Option<String>>>,
+}
+
+impl client::Handler for ServerKeyCheck {
+    type Error = russh::Error;
+
+    async fn check_server_key(
+        &mut self,
+        server_key: &PublicKeyOrCertificate,
+    ) -> Result<bool, Self::Error> {
+        let from_certificate;
+        let key = match server_key {
+            PublicKeyOrCertificate::PublicKey { key, .. } => key,
+            PublicKeyOrCertificate::Certificate(cert) => {
+                from_certificate = russh::keys::PublicKey::from(cert.public_key().clone());
+                &from_certificate
+            }
+        };
+        if self.policy == HostKeyCheck::Off {
+            return Ok(true);
+        }
+        let kh = &self.known_hosts;
+        let file = kh.path().display();
+        let fingerprint = key.fingerprint(HashAlg::Sha256);
+        let refusal = match kh.verdict(&self.host, self.port, key) {
+            Verdict::Known => return Ok(true),
+            Verdict::Unknown if self.policy == HostKeyCheck::AcceptNew => match kh.learn(&self.host, self.port, key) {
+                Ok(()) => return Ok(true),
+                Err(e) => e,
+            },
+            Verdict::Changed { line } => format!(
+                "HOST KEY CHANGED: the {} key ({fingerprint}) differs from {file}:{line}; if the host was \
+                 really reinstalled, remove that line (ssh-keygen -R), otherwise suspect an attack",
+                key.algorithm()
+            ),
+            Verdict::Revoked { line } => format!("host key {fingerprint} is marked @revoked in {file}:{line}"),
+            Verdict::OtherTypesOnly { types } => format!(
+                "host key unknown: {file} has only {} keys for this host and the server offered {} {fingerprint}; \
+                 add it with ssh-keyscan -t {}",
+                types.join(", "),
+                key.algorithm(),
+                key.algorithm()
+            ),
+            Verdict::Unknown => format!(
+                "host key unknown: {} {fingerprint} is not in {file}; add it with `ssh-keyscan -p {} {} >> {file}` \
+                 or scan with --host-key-check accept-new",
+                key.algorithm(),
+                self.port,
+                self.host
+            ),
+        };
+        *self.refusal.lock().unwrap_or_else(|e| e.into_inner()) = Some(refusal);
+        Ok(false)
+    }
+}
+
+/// A connected, authenticated host.
+pub struct SshTransport {
+    handle: Handle<ServerKeyCheck>,
+    become_root: bool,
+    channels: Semaphore,
+    sftp: OnceCell<Option<russh_sftp::client::SftpSession>>,
+    command_timeout: Duration,
+}
+
+fn client_config(kh: &KnownHosts, target: &Target) -> Arc<client::Config> {
+    let mut preferred = Preferred::default();
+    // Ask first for the key types known_hosts holds, as OpenSSH does, so a host recorded with
+    // only its ECDSA key is not refused for offering Ed25519.
+    let known = kh.algorithms_for(&target.address, target.port);
+    if !known.is_empty() {
+        let mut keys = known.clone();
+        keys.extend(preferred.key.iter().filter(|a| !known.contains(a)).cloned());
+        preferred.key = keys.into();
+    }
+    if target.legacy_algorithms {
+        // CentOS 6 era servers: appended last so modern servers never negotiate them.
+        let mut kex = preferred.kex.to_vec();
+        kex.extend([
+            russh::kex::DH_G14_SHA1,
+            russh::kex::DH_GEX_SHA1,
+            russh::kex::DH_G1_SHA1,
+        ]);
+        preferred.kex = kex.into();
+        let mut mac = preferred.mac.to_vec();
+        mac.extend([russh::mac::HMAC_SHA1, russh::mac::HMAC_SHA1_ETM]);
+        preferred.mac = mac.into();
+    }
+    Arc::new(client::Config {
+        preferred,
+        nodelay: true,
+        keepalive_interval: Some(Duration::from_secs(15)),
+        keepalive_max: 3,
+        ..Default::default()
+    })
+}
+
+fn describe_connect_error(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::ConnectionRefused => "connection refused".to_string(),
+        std::io::ErrorKind::TimedOut => "connection timed out".to_string(),
+        _ => e.to_string(),
+    }
+}
+
+fn describe_ssh_error(e: &russh::Error) -> String {
+    match e {
+        russh::Error::Disconnect | russh::Error::HUP => "the server closed the connection during the SSH handshake".into(),
+        russh::Error::NoCommonAlgo { kind, ours, theirs } => format!(
+            "no common {kind:?} algorithm (server offers {theirs:?}); for old servers set legacy_algorithms = true \
+             (we offered {ours:?})"
+        ),
+        other => format!("SSH handshake failed: {other}"),
+    }
+}
+
+/// Connects, verifies the host key and authenticates, all within `target.connect_timeout`.
+/// The error is the host's one-line "unreachable" reason.
+pub async fn connect(
+    ctx: &SshContext,
+    target: &Target,
+    command_timeout: Duration,
+) -> Result<SshTransport, String> {
+    let deadline = target.connect_timeout;
+    match tokio::time::timeout(deadline, connect_inner(ctx, target)).await {
+        Ok(result) => result.map(|handle| SshTransport {
+            handle,
+            become_root: target.become_root,
+            channels: Semaphore::new(CHANNELS_PER_HOST),
+            sftp: OnceCell::new(),
+            command_timeout,
+        }),
+        Err(_) => Err(format!(
+            "connect timeout: no SSH session within {} s",
+            deadline.as_secs()
+        )),
+    }
+}
+
+async fn connect_inner(
+    ctx: &SshContext,
+    target: &Target,
+) -> Result<Handle<ServerKeyCheck>, String> {
+    let kh = ctx.known_hosts(&target.known_hosts)?;
+    if target.host_key_check == HostKeyCheck::Off
+        && !ctx
+            .warned_off
+            .swap(true, std::sync::atomic::Ordering::Relaxed)
+    {
+        eprintln!(
+            "warning: host key checking is off for some hosts: their identity is not verified"
+        );
+    }
+    let config = client_config(&kh, target);
+    let socket = tokio::net::TcpStream::connect((target.address.as_str(), target.port))
+        .await
+        .map_err(|e| describe_connect_error(&e))?;
+    let _ = socket.set_nodelay(true);
+    let refusal = Arc::new(Mutex::new(None));
+    let handler = ServerKeyCheck {
+        host: target.address.clone(),
+        port: target.port,
+        policy: target.host_key_check,
+        known_hosts: kh,
+        refusal: refusal.clone(),
+    };
+    let mut handle = match client::connect_stream(config, socket, handler).await {
+        Ok(handle) => handle,
+        Err(e) => {
+            if let Some(reason) = refusal.lock().unwrap_or_else(|e| e.into_inner()).take() {
+                return Err(reason);
+            }
+            return Err(describe_ssh_error(&e));
+        }
+    };
+    authenticate(ctx, target, &mut handle).await?;
+    Ok(handle)
+}
+
+async fn authenticate(
+    ctx: &SshContext,
+    target: &Target,
+    handle: &mut Handle<ServerKeyCheck>,
+) -> Result<(), String> {
+    let user = target.user.as_str();
+    let mut tried: Vec<String> = Vec::new();
+    let mut problems: Vec<String> = Vec::new();
+    let auth_err = |e: russh::Error| format!("authentication aborted: {}", describe_ssh_error(&e));
+
+    for path in &target.identity_files {
+        let key = match ctx.key(path) {
+            Ok(key) => key,
+            Err(problem) => {
+                problems.push(problem);
+                continue;
+            }
+        };
+        tried.push(format!("key {}", path.display()));
+        let mut hashes = vec![None];
+        if key.algorithm().is_rsa() {
+            // Some servers advertise rsa-sha2-512 then reject it: fall back to SHA-1 once.
+            let best = handle
+                .best_supported_rsa_hash()
+                .await
+                .map_err(auth_err)?
+                .flatten();
+            if best.is_some() {
+                hashes.insert(0, best);
+            }
+        }
+        for hash in hashes {
+            let attempt = PrivateKeyWithHashAlg::new(key.clone(), hash);
+            if handle
+                .authenticate_publickey(user, attempt)
+                .await
+                .map_err(auth_err)?
+                .success()
+            {
+                return Ok(());
+            }
+        }
+    }
+
+    if std::env::var_os("SSH_AUTH_SOCK").is_some() {
+        match AgentClient::connect_env().await {
+            Ok(mut agent) => match agent.request_identities().await {
+                Ok(identities) => {
+                    tried.push(format!("ssh-agent ({} keys)", identities.len()));
+                    for identity in identities {
+                        let public = identity.public_key().into_owned();
+                        let hash = if public.algorithm().is_rsa() {
+                            handle
+                                .best_supported_rsa_hash()
+                                .await
+                                .map_err(auth_err)?
+                                .flatten()
+                        } else {
+                            None
+                        };
+                        if let Ok(result) = handle
+                            .authenticate_publickey_with(user, public, hash, &mut agent)
+                            .await
+                        {
+                            if result.success() {
+                                return Ok(());
+                            }
+                        }
+                    }
+                }
+                Err(e) => problems.push(format!("ssh-agent: {e}")),
+            },
+            Err(e) => problems.push(format!("ssh-agent: {e}")),
+        }
+    }
+
+    let mut reason = format!("authentication failed for user {user}");
+    if tried.is_empty() {
+        reason.push_str(": no key to offer (set identity_file, or start ssh-agent)");
+    } else {
+        reason.push_str(&format!(" (tried {})", tried.join(", ")));
+    }
+    if !problems.is_empty() {
+        reason.push_str(&format!("; {}", problems.join("; ")));
+    }
+    Err(reason)
+}
+
+fn classify_read_failure(path: &str, output: &CommandOutput) -> ReadError {
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    if stderr.contains("No such file") {
+        ReadError::NotFound(path.to_string())
+    } else if stderr.contains("Permission denied") {
+        ReadError::PermissionDenied(path.to_string())
+    } else {
+        let reason = stderr
+            .lines()
+            .next()
+            .unwrap_or("cat failed")
+            .trim()
+            .to_string();
+        ReadError::Other {
+            path: path.to_string(),
+            reason,
+        }
+    }
+}
+
+fn sftp_error(path: &str, e: russh_sftp::client::error::Error) -> ReadError {
+    use russh_sftp::client::error::Error;
+    use russh_sftp::protocol::StatusCode;
+    match e {
+        Error::Status(status) if status.status_code == StatusCode::NoSuchFile => {
+            ReadError::NotFound(path.to_string())
+        }
+        Error::Status(status) if status.status_code == StatusCode::PermissionDenied => {
+            ReadError::PermissionDenied(path.to_string())
+        }
+        other => ReadError::Other {
+            path: path.to_string(),
+            reason: other.to_string(),
+        },
+    }
+}
+
+impl SshTransport {
+    async fn sftp(&self) -> Option<&russh_sftp::client::SftpSession> {
+        self.sftp
+            .get_or_init(|| async {
+                let _slot = self.channels.acquire().await.ok()?;
+                let channel = self.handle.channel_open_session().await.ok()?;
+                channel.request_subsystem(true, "sftp").await.ok()?;
+                let session = russh_sftp::client::SftpSession::new(channel.into_stream())
+                    .await
+                    .ok()?;
+                session.set_timeout(self.command_timeout.as_secs().max(1));
+                Some(session)
+            })
+            .await
+            .as_ref()
+    }
+
+    async fn run(&self, command: String) -> Result<CommandOutput, TransportError> {
+        let lost = |e: russh::Error| TransportError::Disconnected(e.to_string());
+        let _slot = self
+            .channels
+            .acquire()
+            .await
+            .map_err(|e| TransportError::Other(e.to_string()))?;
+        let mut channel = self.handle.channel_open_session().await.map_err(lost)?;
+        channel.exec(true, command).await.map_err(lost)?;
+        let mut output = CommandOutput::default();
+        // Read until the channel is gone, not until EOF: OpenSSH sends exit-status after EOF.
+        while let Some(msg) = channel.wait().await {
+            let dropped = match msg {
+                ChannelMsg::Data { data } => append_capped(&mut output.stdout, &data),
+                ChannelMsg::ExtendedData { data, ext: 1 } => {
+                    append_capped(&mut output.stderr, &data)
+                }
+                ChannelMsg::ExitStatus { exit_status } => {
+                    output.exit_status = Some(exit_status);
+                    false
+                }
+                _ => false,
+            };
+            if dropped && !output.truncated {
+                output.truncated = true;
+                // Stop the flood; what arrives until the close is confirmed is discarded.
+                let _ = channel.close().await;
+            }
+        }
+        Ok(output)
+    }
+}
+
+impl Transport for SshTransport {
+    async fn exec(&self, cmd: &Command) -> Result<CommandOutput, TransportError> {
+        let command = cmd.to_shell_string(self.become_root)?;
+        self.run(command).await
+    }
+
+    async fn read_file(&self, path: &str) -> Result<FileContents, ReadError> {
+        if let Some(sftp) = self.sftp().await {
+            let file = sftp.open(path).await.map_err(|e| sftp_error(path, e))?;
+            let mut bytes = Vec::new();
+            // One byte past the cap tells a file of exactly the cap from a longer one.
+            let mut limited = file.take(OUTPUT_CAP as u64 + 1);
+            limited
+                .read_to_end(&mut bytes)
+                .await
+                .map_err(|e| ReadError::Other {
+                    path: path.to_string(),
+                    reason: e.to_string(),
+                })?;
+            let truncated = bytes.len() > OUTPUT_CAP;
+            bytes.truncate(OUTPUT_CAP);
+            return Ok(FileContents { bytes, truncated });
+        }
+        let cmd = Command::new(&["cat", "--", path]);
+        let output = self.exec(&cmd).await.map_err(|e| ReadError::Other {
+            path: path.to_string(),
+            reason: e.to_string(),
+        })?;
+        if output.success() {
+            Ok(FileContents {
+                bytes: output.stdout,
+                truncated: output.truncated,
+            })
+        } else {
+            Err(classify_read_failure(path, &output))
+        }
+    }
+}
+
+impl SshTransport {
+    /// Closes the connection politely; errors do not matter at this point.
+    pub async fn close(self) {
+        if let Some(Some(sftp)) = self.sftp.get() {
+            let _ = sftp.close().await;
+        }
+        let _ = self
+            .handle
+            .disconnect(russh::Disconnect::ByApplication, "", "en")
+            .await;
+    }
+}

@@ -1,0 +1,185 @@
+#!/usr/bin/env bash
+# A fleet of real OpenSSH hosts on loopback for tests, the demo and the benchmark.
+#
+#   fleet.sh up RUNDIR NET SPEC...   start hosts; RUNDIR must not exist yet, NET is the middle
+#                                    of 127.NET.x.y (1-254), each SPEC is NAME=FIXTURE[@VARIANT]
+#   fleet.sh down RUNDIR             stop every sshd of that run and delete RUNDIR
+#
+# A fixture is a folder of tests/fleet/hosts/: the root file system the host shows. Each host
+# gets its own 127.NET.x.y address on port 2222; plain hosts share sshd processes (16
+# addresses each, one ChrootDirectory per address through `Match LocalAddress`). Variants get
+# an sshd of their own:
+#   @legacy        only diffie-hellman-group14-sha1, hmac-sha1, aes128-ctr and an ssh-rsa key
+#   @unknown-key   a host key that known_hosts does not list
+#   @changed-key   a host key other than the one known_hosts lists for it
+#   @refused       nothing listens there (FIXTURE is ignored)
+# RUNDIR receives: id_ed25519 (client key), known_hosts, inventory.toml, hosts.tsv.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+port=2222
+
+die() { echo "fleet.sh: $*" >&2; exit 1; }
+
+# Every parent of a ChrootDirectory must be root-owned and not group/world writable.
+check_rundir() {
+  case "$1" in
+    /srv/*) ;;
+    *) die "RUNDIR must be under /srv (sshd refuses chroots below world-writable folders such as /tmp)" ;;
+  esac
+}
+
+build_root() { # fixture -> path of its chroot, built once per run
+  local fixture=$1 root="$rundir/roots/$1"
+  [ -d "$root" ] && { echo "$root"; return; }
+  [ -d "$here/hosts/$fixture" ] || die "no fixture named $fixture in $here/hosts"
+  mkdir -p "$root"
+  cp -a "$here/hosts/$fixture/." "$root/"
+  mkdir -p "$root/bin" "$root/dev" "$root/tmp" "$root/usr/bin"
+  cp /bin/busybox "$root/bin/busybox"
+  # Only the applets scripts need; fixture tools (uname, lsblk, ...) are scripts of their own,
+  # and busybox's versions would print this machine's values instead.
+  for applet in sh cat echo printf sleep head tail dd true false test env ls; do
+    [ -e "$root/bin/$applet" ] || [ -L "$root/bin/$applet" ] || ln -s busybox "$root/bin/$applet"
+  done
+  # sshd runs commands as `<login shell> -c CMD`; root's shell is /bin/bash: make it dash.
+  cp /bin/dash "$root/bin/bash"
+  for lib in $(ldd /bin/dash | grep -o '/[^ ]*'); do
+    mkdir -p "$root$(dirname "$lib")"
+    cp -L "$lib" "$root$lib"
+  done
+  [ -e "$root/dev/null" ] || mknod -m 666 "$root/dev/null" c 1 3
+  chmod 755 "$root"
+  chown -R root:root "$root"
+  echo "$root"
+}
+
+common_config() { # hostkey pidfile
+  cat <<CFG
+HostKey $1
+PidFile $2
+PermitRootLogin prohibit-password
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UsePAM no
+StrictModes no
+AuthorizedKeysFile $rundir/authorized_keys
+Subsystem sftp internal-sftp
+SetEnv PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+MaxStartups 1000:30:2000
+MaxSessions 20
+LogLevel ERROR
+CFG
+}
+
+start_sshd() { # config
+  /usr/sbin/sshd -f "$1" -E "$1.log" || { cat "$1.log" >&2; die "sshd would not start with $1"; }
+}
+
+wait_listening() { # ip
+  for _ in $(seq 1 100); do
+    (exec 3<>"/dev/tcp/$1/$port") 2>/dev/null && return 0
+    sleep 0.05
+  done
+  die "nothing listens on $1:$port"
+}
+
+up() {
+  rundir=$1 net=$2; shift 2
+  check_rundir "$rundir"
+  [ -e "$rundir" ] && die "$rundir exists: run 'fleet.sh down $rundir' first"
+  [[ "$net" =~ ^[0-9]+$ ]] && [ "$net" -ge 1 ] && [ "$net" -le 254 ] || die "NET must be 1-254"
+  mkdir -p /run/sshd "$rundir/roots"
+  chmod 755 /srv "$rundir"
+  ssh-keygen -q -t ed25519 -N '' -C image-check-test-client -f "$rundir/id_ed25519"
+  ssh-keygen -q -t ed25519 -N '' -C fleet-host -f "$rundir/host_ed25519"
+  ssh-keygen -q -t ed25519 -N '' -C other-host -f "$rundir/other_ed25519"
+  ssh-keygen -q -t rsa -b 2048 -N '' -C legacy-host -f "$rundir/host_rsa"
+  cp "$rundir/id_ed25519.pub" "$rundir/authorized_keys"
+  : >"$rundir/known_hosts"
+  : >"$rundir/hosts.tsv"
+  cat >"$rundir/inventory.toml" <<INV
+# Written by tests/fleet/fleet.sh for a test fleet.
+[defaults]
+user = "root"
+port = $port
+identity_file = "$rundir/id_ed25519"
+known_hosts = "$rundir/known_hosts"
+connect_timeout = 5
+INV
+  local index=0 shared=0 group_config="" ips=()
+  for spec in "$@"; do
+    local name=${spec%%=*} rest=${spec#*=} fixture variant=""
+    fixture=${rest%%@*}
+    [ "$rest" != "$fixture" ] && variant=${rest#*@}
+    index=$((index + 1))
+    local ip="127.$net.$((index / 250)).$((index % 250 + 1))"
+    printf '%s\t%s\t%s\t%s\n' "$name" "$ip" "$fixture" "$variant" >>"$rundir/hosts.tsv"
+    printf '\n[[hosts]]\nname = "%s"\naddress = "%s"\n' "$name" "$ip" >>"$rundir/inventory.toml"
+    [ "$variant" = refused ] && continue
+    local root; root=$(build_root "$fixture")
+    case "$variant" in
+      "")
+        echo "[$ip]:$port $(cut -d' ' -f1,2 "$rundir/host_ed25519.pub")" >>"$rundir/known_hosts"
+        if [ $((shared % 16)) -eq 0 ]; then
+          group_config="$rundir/sshd-shared-$((shared / 16)).conf"
+          common_config "$rundir/host_ed25519" "$group_config.pid" >"$group_config.listen"
+          : >"$group_config.match"
+        fi
+        echo "ListenAddress $ip:$port" >>"$group_config.listen"
+        printf 'Match LocalAddress %s\n  ChrootDirectory %s\n' "$ip" "$root" >>"$group_config.match"
+        shared=$((shared + 1))
+        ips+=("$ip")
+        ;;
+      legacy|unknown-key|changed-key)
+        local conf="$rundir/sshd-$name.conf" key="$rundir/other_ed25519"
+        [ "$variant" = legacy ] && key="$rundir/host_rsa"
+        {
+          common_config "$key" "$conf.pid"
+          echo "ListenAddress $ip:$port"
+          echo "ChrootDirectory $root"
+          if [ "$variant" = legacy ]; then
+            echo "KexAlgorithms diffie-hellman-group14-sha1"
+            echo "MACs hmac-sha1"
+            echo "Ciphers aes128-ctr"
+            echo "HostKeyAlgorithms ssh-rsa"
+          fi
+        } >"$conf"
+        case "$variant" in
+          legacy)
+            echo "[$ip]:$port $(cut -d' ' -f1,2 "$rundir/host_rsa.pub")" >>"$rundir/known_hosts"
+            echo 'legacy_algorithms = true' >>"$rundir/inventory.toml" ;;
+          changed-key)
+            echo "[$ip]:$port $(cut -d' ' -f1,2 "$rundir/host_ed25519.pub")" >>"$rundir/known_hosts" ;;
+        esac
+        start_sshd "$conf"
+        ips+=("$ip")
+        ;;
+      *) die "unknown variant @$variant in $spec" ;;
+    esac
+  done
+  for listen in "$rundir"/sshd-shared-*.conf.listen; do
+    [ -e "$listen" ] || continue
+    local conf=${listen%.listen}
+    cat "$listen" "$conf.match" >"$conf"
+    start_sshd "$conf"
+  done
+  for ip in "${ips[@]}"; do wait_listening "$ip"; done
+}
+
+down() {
+  rundir=$1
+  check_rundir "$rundir"
+  [ -d "$rundir" ] || return 0
+  for pidfile in "$rundir"/*.pid; do
+    [ -e "$pidfile" ] || continue
+    kill "$(cat "$pidfile")" 2>/dev/null || true
+  done
+  rm -rf "$rundir"
+}
+
+case "${1:-}" in
+  up) shift; [ $# -ge 3 ] || die "usage: fleet.sh up RUNDIR NET NAME=FIXTURE[@VARIANT]..."; up "$@" ;;
+  down) shift; [ $# -eq 1 ] || die "usage: fleet.sh down RUNDIR"; down "$1" ;;
+  *) die "usage: fleet.sh up RUNDIR NET SPEC... | fleet.sh down RUNDIR" ;;
+esac
