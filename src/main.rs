@@ -146,7 +146,7 @@ async fn run_scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
     };
     let rows = scan::scan(&targets, options).await;
     let summary_path = args.output.join("summary.csv");
-    let check_names: Vec<&str> = checks::NAMES.to_vec();
+    let check_names = checks::names();
     summary::write(&summary_path, &rows, &check_names)
         .with_context(|| format!("cannot write {}", summary_path.display()))?;
     if !args.quiet {

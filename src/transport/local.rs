@@ -5,8 +5,8 @@ use std::process::Stdio;
 use tokio::io::AsyncReadExt;
 
 use super::{
-    append_capped, Command, CommandOutput, FileContents, ReadError, Transport, TransportError,
-    OUTPUT_CAP,
+    append_capped, Command, CommandOutput, FileContents, FileKind, FileStat, ReadError, Transport,
+    TransportError, OUTPUT_CAP,
 };
 
 /// Runs commands directly (argv, no shell) and reads files from this machine's file system.
@@ -91,6 +91,57 @@ impl Transport for LocalTransport {
         })?;
         Ok(FileContents { bytes, truncated })
     }
+
+    async fn stat(&self, path: &str) -> Result<FileStat, ReadError> {
+        use std::os::unix::fs::MetadataExt;
+        let meta = tokio::fs::metadata(path)
+            .await
+            .map_err(|e| read_error(path, e))?;
+        Ok(FileStat {
+            kind: FileKind::from_mode(meta.mode()),
+            mode: meta.mode() & 0o7777,
+        })
+    }
+
+    async fn read_link(&self, path: &str) -> Result<Option<String>, ReadError> {
+        let meta = tokio::fs::symlink_metadata(path)
+            .await
+            .map_err(|e| read_error(path, e))?;
+        if !meta.file_type().is_symlink() {
+            return Ok(None);
+        }
+        let target = tokio::fs::read_link(path)
+            .await
+            .map_err(|e| read_error(path, e))?;
+        Ok(Some(target.to_string_lossy().into_owned()))
+    }
+
+    async fn list_dir(&self, path: &str) -> Result<Vec<String>, ReadError> {
+        let mut entries = tokio::fs::read_dir(path)
+            .await
+            .map_err(|e| read_error(path, e))?;
+        let mut names = Vec::new();
+        while let Some(entry) = entries
+            .next_entry()
+            .await
+            .map_err(|e| read_error(path, e))?
+        {
+            names.push(entry.file_name().to_string_lossy().into_owned());
+        }
+        names.sort();
+        Ok(names)
+    }
+}
+
+fn read_error(path: &str, e: std::io::Error) -> ReadError {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => ReadError::NotFound(path.to_string()),
+        std::io::ErrorKind::PermissionDenied => ReadError::PermissionDenied(path.to_string()),
+        _ => ReadError::Other {
+            path: path.to_string(),
+            reason: e.to_string(),
+        },
+    }
 }
 
 #[cfg(test)]
@@ -122,6 +173,37 @@ mod tests {
             out.failure_reason(&cmd),
             "`/nonexistent/image-check-test`: command not found"
         );
+    }
+
+    #[tokio::test]
+    async fn stat_link_and_listing() {
+        let dir = std::env::temp_dir().join(format!("ic-local-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("usr/lib")).unwrap();
+        std::os::unix::fs::symlink("usr/lib", dir.join("lib")).unwrap();
+        let path = |p: &str| dir.join(p).to_string_lossy().into_owned();
+        assert_eq!(
+            LocalTransport
+                .read_link(&path("lib"))
+                .await
+                .unwrap()
+                .as_deref(),
+            Some("usr/lib")
+        );
+        assert_eq!(LocalTransport.read_link(&path("usr")).await.unwrap(), None);
+        assert_eq!(
+            LocalTransport.stat(&path("lib")).await.unwrap().kind,
+            FileKind::Directory
+        );
+        assert_eq!(
+            LocalTransport.list_dir(&path("")).await.unwrap(),
+            ["lib", "usr"]
+        );
+        assert!(matches!(
+            LocalTransport.stat(&path("nope")).await,
+            Err(ReadError::NotFound(_))
+        ));
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[tokio::test]

@@ -104,6 +104,35 @@ pub struct FileContents {
     pub truncated: bool,
 }
 
+/// What `stat` (following symlinks) says about a path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct FileStat {
+    pub kind: FileKind,
+    /// Permission bits (0o7777).
+    pub mode: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FileKind {
+    File,
+    Directory,
+    Symlink,
+    Other,
+}
+
+impl FileKind {
+    /// From the file-type bits of a Unix mode (S_IFMT).
+    pub fn from_mode(mode: u32) -> Self {
+        match mode & 0o170_000 {
+            0o100_000 => FileKind::File,
+            0o040_000 => FileKind::Directory,
+            0o120_000 => FileKind::Symlink,
+            _ => FileKind::Other,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ReadError {
     #[error("{0}: no such file")]
@@ -130,6 +159,15 @@ pub trait Transport: Sync {
     ) -> impl Future<Output = Result<CommandOutput, TransportError>> + Send;
     fn read_file(&self, path: &str)
         -> impl Future<Output = Result<FileContents, ReadError>> + Send;
+    /// `stat`, following symlinks.
+    fn stat(&self, path: &str) -> impl Future<Output = Result<FileStat, ReadError>> + Send;
+    /// The target of a symlink, `None` when `path` is not one.
+    fn read_link(
+        &self,
+        path: &str,
+    ) -> impl Future<Output = Result<Option<String>, ReadError>> + Send;
+    /// The names in a folder (no `.` or `..`), sorted.
+    fn list_dir(&self, path: &str) -> impl Future<Output = Result<Vec<String>, ReadError>> + Send;
 }
 
 /// Appends `chunk` to `buf` without letting it grow past [`OUTPUT_CAP`]; true when some was dropped.

@@ -18,8 +18,8 @@ use tokio::sync::{OnceCell, Semaphore};
 
 use super::known_hosts::{KnownHosts, Verdict};
 use super::{
-    append_capped, Command, CommandOutput, FileContents, ReadError, Transport, TransportError,
-    OUTPUT_CAP,
+    append_capped, Command, CommandOutput, FileContents, FileKind, FileStat, ReadError, Transport,
+    TransportError, OUTPUT_CAP,
 };
 use crate::inventory::{HostKeyCheck, Target};
 
@@ -429,6 +429,24 @@ impl SshTransport {
     }
 }
 
+impl SshTransport {
+    /// Runs `argv` when the server has no SFTP; a failure becomes the [`ReadError`] it describes.
+    async fn fallback(&self, path: &str, argv: &[&str]) -> Result<CommandOutput, ReadError> {
+        let output = self
+            .exec(&Command::new(argv))
+            .await
+            .map_err(|e| ReadError::Other {
+                path: path.to_string(),
+                reason: e.to_string(),
+            })?;
+        if output.success() {
+            Ok(output)
+        } else {
+            Err(classify_read_failure(path, &output))
+        }
+    }
+}
+
 impl Transport for SshTransport {
     async fn exec(&self, cmd: &Command) -> Result<CommandOutput, TransportError> {
         let command = cmd.to_shell_string(self.become_root)?;
@@ -436,35 +454,98 @@ impl Transport for SshTransport {
     }
 
     async fn read_file(&self, path: &str) -> Result<FileContents, ReadError> {
-        if let Some(sftp) = self.sftp().await {
-            let file = sftp.open(path).await.map_err(|e| sftp_error(path, e))?;
-            let mut bytes = Vec::new();
-            // One byte past the cap tells a file of exactly the cap from a longer one.
-            let mut limited = file.take(OUTPUT_CAP as u64 + 1);
-            limited
-                .read_to_end(&mut bytes)
-                .await
-                .map_err(|e| ReadError::Other {
-                    path: path.to_string(),
-                    reason: e.to_string(),
-                })?;
-            let truncated = bytes.len() > OUTPUT_CAP;
-            bytes.truncate(OUTPUT_CAP);
-            return Ok(FileContents { bytes, truncated });
-        }
-        let cmd = Command::new(&["cat", "--", path]);
-        let output = self.exec(&cmd).await.map_err(|e| ReadError::Other {
-            path: path.to_string(),
-            reason: e.to_string(),
-        })?;
-        if output.success() {
-            Ok(FileContents {
+        let Some(sftp) = self.sftp().await else {
+            let output = self.fallback(path, &["cat", "--", path]).await?;
+            return Ok(FileContents {
                 bytes: output.stdout,
                 truncated: output.truncated,
-            })
-        } else {
-            Err(classify_read_failure(path, &output))
+            });
+        };
+        let file = sftp.open(path).await.map_err(|e| sftp_error(path, e))?;
+        let mut bytes = Vec::new();
+        // One byte past the cap tells a file of exactly the cap from a longer one.
+        let mut limited = file.take(OUTPUT_CAP as u64 + 1);
+        limited
+            .read_to_end(&mut bytes)
+            .await
+            .map_err(|e| ReadError::Other {
+                path: path.to_string(),
+                reason: e.to_string(),
+            })?;
+        let truncated = bytes.len() > OUTPUT_CAP;
+        bytes.truncate(OUTPUT_CAP);
+        Ok(FileContents { bytes, truncated })
+    }
+
+    async fn stat(&self, path: &str) -> Result<FileStat, ReadError> {
+        let Some(sftp) = self.sftp().await else {
+            // `%f` is the raw mode in hex, in GNU and busybox stat alike.
+            let output = self
+                .fallback(path, &["stat", "-L", "-c", "%f", "--", path])
+                .await?;
+            let mode = u32::from_str_radix(output.stdout_text().trim(), 16).map_err(|_| {
+                ReadError::Other {
+                    path: path.to_string(),
+                    reason: "unreadable stat output".into(),
+                }
+            })?;
+            return Ok(FileStat {
+                kind: FileKind::from_mode(mode),
+                mode: mode & 0o7777,
+            });
+        };
+        let meta = sftp.metadata(path).await.map_err(|e| sftp_error(path, e))?;
+        let mode = meta.permissions.unwrap_or(0);
+        Ok(FileStat {
+            kind: FileKind::from_mode(mode),
+            mode: mode & 0o7777,
+        })
+    }
+
+    async fn read_link(&self, path: &str) -> Result<Option<String>, ReadError> {
+        let Some(sftp) = self.sftp().await else {
+            let listing = self
+                .fallback(path, &["ls", "-ld", "--", path])
+                .await?
+                .stdout_text();
+            if !listing.starts_with('l') {
+                return Ok(None);
+            }
+            let target = self.fallback(path, &["readlink", "--", path]).await?;
+            return Ok(Some(
+                target.stdout_text().trim_end_matches('\n').to_string(),
+            ));
+        };
+        let meta = sftp
+            .symlink_metadata(path)
+            .await
+            .map_err(|e| sftp_error(path, e))?;
+        if !meta.is_symlink() {
+            return Ok(None);
         }
+        sftp.read_link(path)
+            .await
+            .map(Some)
+            .map_err(|e| sftp_error(path, e))
+    }
+
+    async fn list_dir(&self, path: &str) -> Result<Vec<String>, ReadError> {
+        let Some(sftp) = self.sftp().await else {
+            let listing = self
+                .fallback(path, &["ls", "-1A", "--", path])
+                .await?
+                .stdout_text();
+            let mut names: Vec<String> = listing.lines().map(str::to_string).collect();
+            names.sort();
+            return Ok(names);
+        };
+        let entries = sftp.read_dir(path).await.map_err(|e| sftp_error(path, e))?;
+        let mut names: Vec<String> = entries
+            .map(|e| e.file_name())
+            .filter(|n| n != "." && n != "..")
+            .collect();
+        names.sort();
+        Ok(names)
     }
 }
 
