@@ -18,7 +18,10 @@ impl Fleet {
     /// Starts the hosts of `specs` (`NAME=FIXTURE[@VARIANT]`) on 127.`net`.x.y; `net` must be
     /// unique among fleets that run at the same time.
     pub fn up(run: &str, net: u8, specs: &[&str]) -> Fleet {
-        let dir = PathBuf::from(format!("/srv/image-check-fleet/{run}-{}", std::process::id()));
+        let dir = PathBuf::from(format!(
+            "/srv/image-check-fleet/{run}-{}",
+            std::process::id()
+        ));
         let _ = Command::new(fleet_script()).arg("down").arg(&dir).status();
         let out = Command::new(fleet_script())
             .arg("up")
@@ -59,7 +62,10 @@ impl Fleet {
 
 impl Drop for Fleet {
     fn drop(&mut self) {
-        let _ = Command::new(fleet_script()).arg("down").arg(&self.dir).status();
+        let _ = Command::new(fleet_script())
+            .arg("down")
+            .arg(&self.dir)
+            .status();
     }
 }
 
@@ -89,7 +95,11 @@ pub fn read_summary(dir: &Path) -> Vec<std::collections::HashMap<String, String>
         .records()
         .map(|r| {
             let r = r.unwrap();
-            headers.iter().zip(r.iter()).map(|(h, v)| (h.to_string(), v.to_string())).collect()
+            headers
+                .iter()
+                .zip(r.iter())
+                .map(|(h, v)| (h.to_string(), v.to_string()))
+                .collect()
         })
         .collect()
 }

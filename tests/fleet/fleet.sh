@@ -29,6 +29,15 @@ check_rundir() {
   esac
 }
 
+copy_with_libs() { # program destination: also the shared libraries it needs (none when static)
+  local root=${2%/bin/*}
+  cp "$1" "$2"
+  for lib in $(ldd "$1" 2>/dev/null | grep -o '/[^ ]*'); do
+    mkdir -p "$root$(dirname "$lib")"
+    cp -L "$lib" "$root$lib"
+  done
+}
+
 build_root() { # fixture -> path of its chroot, built once per run
   local fixture=$1 root="$rundir/roots/$1"
   [ -d "$root" ] && { echo "$root"; return; }
@@ -36,18 +45,14 @@ build_root() { # fixture -> path of its chroot, built once per run
   mkdir -p "$root"
   cp -a "$here/hosts/$fixture/." "$root/"
   mkdir -p "$root/bin" "$root/dev" "$root/tmp" "$root/usr/bin"
-  cp /bin/busybox "$root/bin/busybox"
+  copy_with_libs /bin/busybox "$root/bin/busybox"
   # Only the applets scripts need; fixture tools (uname, lsblk, ...) are scripts of their own,
   # and busybox's versions would print this machine's values instead.
   for applet in sh cat echo printf sleep head tail dd true false test env ls; do
     [ -e "$root/bin/$applet" ] || [ -L "$root/bin/$applet" ] || ln -s busybox "$root/bin/$applet"
   done
   # sshd runs commands as `<login shell> -c CMD`; root's shell is /bin/bash: make it dash.
-  cp /bin/dash "$root/bin/bash"
-  for lib in $(ldd /bin/dash | grep -o '/[^ ]*'); do
-    mkdir -p "$root$(dirname "$lib")"
-    cp -L "$lib" "$root$lib"
-  done
+  copy_with_libs /bin/dash "$root/bin/bash"
   [ -e "$root/dev/null" ] || mknod -m 666 "$root/dev/null" c 1 3
   chmod 755 "$root"
   chown -R root:root "$root"

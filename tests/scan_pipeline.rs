@@ -1,0 +1,320 @@
+//! The scan pipeline end to end, against real OpenSSH sshd hosts on loopback: reports and
+//! summary.csv for every distribution, unreachable hosts with their reasons, host-key policies,
+//! legacy servers, exit codes.
+
+mod common;
+
+use std::collections::HashMap;
+
+use common::{image_check, out_dir, read_summary, Fleet};
+
+fn rows_by_host(dir: &std::path::Path) -> HashMap<String, HashMap<String, String>> {
+    read_summary(dir)
+        .into_iter()
+        .map(|row| (row["host"].clone(), row))
+        .collect()
+}
+
+fn stderr(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn scan_reports_header_facts_of_every_distribution() {
+    let fleet = Fleet::up(
+        "pipeline",
+        31,
+        &[
+            "centos6=centos6-ok@legacy",
+            "centos7=centos7-ok",
+            "rocky9=rocky9-ok",
+            "ubuntu1804=ubuntu1804-ok",
+            "ubuntu2204=ubuntu2204-ok",
+            "ubuntu2204-arm=ubuntu2204-arm",
+            "debian12=debian12-ok",
+            "sles15=sles15-ok",
+            "leap15=opensuse-leap15-ok",
+            "amzn2=amzn2-ok",
+            "alinux3=alinux3-ok",
+            "flatcar=flatcar-ok",
+            "down=none@refused",
+            "stranger=centos7-ok@unknown-key",
+        ],
+    );
+    let out = out_dir("pipeline");
+    let run = image_check(&[
+        "scan",
+        "-i",
+        fleet.inventory().to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "--save-facts",
+        "-c",
+        "8",
+    ]);
+    assert_eq!(
+        run.status.code(),
+        Some(1),
+        "unreachable hosts make exit code 1: {}",
+        stderr(&run)
+    );
+
+    let rows = rows_by_host(&out);
+    assert_eq!(rows.len(), 14);
+    // host → platform, os_version, architecture, system_disk_size_gb
+    let expected = [
+        ("centos6", "CentOS", "6.10", "x86_64", "40"),
+        ("centos7", "CentOS", "7.9", "x86_64", "40"),
+        ("rocky9", "Rocky", "9.3", "x86_64", "100"),
+        ("ubuntu1804", "Ubuntu", "18.04", "x86_64", "30"),
+        ("ubuntu2204", "Ubuntu", "22.04", "x86_64", "50"),
+        ("ubuntu2204-arm", "Ubuntu", "22.04", "aarch64", "20"),
+        ("debian12", "Debian", "12.4", "x86_64", "40"),
+        ("sles15", "SUSE", "15.5", "x86_64", "60"),
+        ("leap15", "OpenSUSE", "15.5", "x86_64", "40"),
+        ("amzn2", "AmazonLinux", "2", "x86_64", "40"),
+        ("alinux3", "AlibabaCloudLinux", "3.2104", "x86_64", "40"),
+        ("flatcar", "Flatcar", "3815.2", "x86_64", "40"),
+    ];
+    for (host, platform, version, arch, disk) in expected {
+        let row = &rows[host];
+        let got = (
+            row["platform"].as_str(),
+            row["os_version"].as_str(),
+            row["architecture"].as_str(),
+        );
+        assert_eq!(got, (platform, version, arch), "{host}: {row:?}");
+        assert_eq!(row["system_disk_size_gb"], disk, "{host}");
+        assert_ne!(row["status"], "unreachable", "{host}: {}", row["reason"]);
+        assert_eq!(row["address"], fleet.address(host));
+    }
+    assert_eq!(rows["down"]["status"], "unreachable");
+    assert_eq!(rows["down"]["reason"], "connection refused");
+    assert_eq!(rows["stranger"]["status"], "unreachable");
+    assert!(
+        rows["stranger"]["reason"].starts_with("host key unknown: ssh-ed25519 SHA256:"),
+        "{}",
+        rows["stranger"]["reason"]
+    );
+    assert!(rows["stranger"]["reason"].contains("--host-key-check accept-new"));
+
+    // Rows come in inventory order, so a nightly CSV is stable.
+    let order: Vec<String> = read_summary(&out)
+        .into_iter()
+        .map(|r| r["host"].clone())
+        .collect();
+    assert_eq!(order[..3], ["centos6", "centos7", "rocky9"]);
+    assert_eq!(order[12..], ["down", "stranger"]);
+
+    // Per-host files: Alibaba's JSON, the timestamped TXT, and facts.json.
+    let host_dir = out.join("centos7");
+    let json: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(host_dir.join("image_check_report.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(json["platform"], "CentOS");
+    assert_eq!(json["os_big_version"], "7");
+    assert_eq!(json["os_small_version"], "9");
+    assert_eq!(json["architecture"], "x86_64");
+    assert_eq!(json["system_disk_size"], "40");
+    assert_eq!(json["version"], env!("CARGO_PKG_VERSION"));
+    let time = json["time"].as_str().unwrap();
+    assert_eq!(time.len(), "2019-05-10_13-28-21".len());
+    let txt =
+        std::fs::read_to_string(host_dir.join(format!("image_check_report_{time}.txt"))).unwrap();
+    assert!(
+        txt.contains(
+            "  Current system is: CentOS\n  Architecture: x86_64\n  System disk size: 40 GB\n"
+        ),
+        "{txt}"
+    );
+    let facts: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(host_dir.join("facts.json")).unwrap())
+            .unwrap();
+    assert_eq!(facts["host"], "centos7");
+    assert_eq!(facts["facts"]["kernel"]["known"], "3.10.0-1160.el7.x86_64");
+    assert!(
+        !out.join("down").exists(),
+        "an unreachable host has a CSV row, not a report"
+    );
+}
+
+#[test]
+fn accept_new_learns_unknown_keys_and_still_refuses_changed_ones() {
+    let fleet = Fleet::up(
+        "hostkeys",
+        32,
+        &[
+            "new=debian12-ok@unknown-key",
+            "moved=ubuntu2204-ok@changed-key",
+        ],
+    );
+    let inventory = fleet.inventory();
+    let out = out_dir("hostkeys");
+    let scan = |policy: &str| {
+        image_check(&[
+            "scan",
+            "-i",
+            inventory.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+            "--host-key-check",
+            policy,
+        ])
+    };
+
+    let strict = scan("strict");
+    assert_eq!(strict.status.code(), Some(1));
+    let rows = rows_by_host(&out);
+    assert!(
+        rows["new"]["reason"].starts_with("host key unknown"),
+        "{:?}",
+        rows["new"]
+    );
+    let moved = &rows["moved"]["reason"];
+    assert!(
+        moved.starts_with("HOST KEY CHANGED: the ssh-ed25519 key (SHA256:"),
+        "{moved}"
+    );
+    assert!(
+        moved.contains(&format!("{}:1", fleet.known_hosts().display())),
+        "names the known_hosts line: {moved}"
+    );
+
+    let accept_new = scan("accept-new");
+    assert_eq!(
+        accept_new.status.code(),
+        Some(1),
+        "the changed key is still refused"
+    );
+    let rows = rows_by_host(&out);
+    assert_eq!(rows["new"]["status"], "ok", "{:?}", rows["new"]);
+    assert_eq!(rows["new"]["platform"], "Debian");
+    assert!(rows["moved"]["reason"].starts_with("HOST KEY CHANGED"));
+    let known = std::fs::read_to_string(fleet.known_hosts()).unwrap();
+    assert!(
+        known.contains(&format!("[{}]:2222 ssh-ed25519 ", fleet.address("new"))),
+        "{known}"
+    );
+
+    // Once learnt, strict accepts it.
+    scan("strict");
+    assert_eq!(rows_by_host(&out)["new"]["status"], "ok");
+
+    // off: no check at all, with one warning.
+    let off = scan("off");
+    assert_eq!(off.status.code(), Some(0), "{}", stderr(&off));
+    assert_eq!(stderr(&off).matches("host key checking is off").count(), 1);
+}
+
+#[test]
+fn legacy_server_is_reached_only_with_legacy_algorithms() {
+    let fleet = Fleet::up("legacy", 33, &["old=centos6-ok@legacy"]);
+    let out = out_dir("legacy");
+    let with = image_check(&[
+        "scan",
+        "-i",
+        fleet.inventory().to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(with.status.code(), Some(0), "{}", stderr(&with));
+    assert_eq!(rows_by_host(&out)["old"]["os_version"], "6.10");
+
+    let text = std::fs::read_to_string(fleet.inventory())
+        .unwrap()
+        .replace("legacy_algorithms = true\n", "");
+    let modern_only = fleet.dir.join("modern.toml");
+    std::fs::write(&modern_only, text).unwrap();
+    let without = image_check(&[
+        "scan",
+        "-i",
+        modern_only.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(without.status.code(), Some(1));
+    let reason = &rows_by_host(&out)["old"]["reason"];
+    assert!(reason.starts_with("no common"), "{reason}");
+    assert!(reason.contains("legacy_algorithms = true"), "{reason}");
+}
+
+#[test]
+fn all_hosts_fine_exits_0_and_limit_selects_by_glob() {
+    let fleet = Fleet::up(
+        "limit",
+        34,
+        &["web-1=debian12-ok", "web-2=ubuntu2204-ok", "db-1=rocky9-ok"],
+    );
+    let out = out_dir("limit");
+    let inventory = fleet.inventory();
+    let run = image_check(&[
+        "scan",
+        "-i",
+        inventory.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "--limit",
+        "web-*",
+        "-q",
+    ]);
+    assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+    assert!(run.stdout.is_empty(), "--quiet prints nothing on success");
+    let hosts: Vec<String> = read_summary(&out)
+        .into_iter()
+        .map(|r| r["host"].clone())
+        .collect();
+    assert_eq!(hosts, ["web-1", "web-2"]);
+
+    let none = image_check(&[
+        "scan",
+        "-i",
+        inventory.to_str().unwrap(),
+        "--limit",
+        "nothing-*",
+    ]);
+    assert_eq!(none.status.code(), Some(2));
+    assert!(stderr(&none).contains("matches no host"));
+}
+
+#[test]
+fn wrong_client_key_is_an_authentication_failure() {
+    let fleet = Fleet::up("auth", 35, &["h=debian12-ok"]);
+    let other_key = fleet.dir.join("stranger_key");
+    let status = std::process::Command::new("ssh-keygen")
+        .args([
+            "-q",
+            "-t",
+            "ed25519",
+            "-N",
+            "",
+            "-f",
+            other_key.to_str().unwrap(),
+        ])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let text = std::fs::read_to_string(fleet.inventory()).unwrap().replace(
+        &fleet.dir.join("id_ed25519").display().to_string(),
+        &other_key.display().to_string(),
+    );
+    let inventory = fleet.dir.join("wrong-key.toml");
+    std::fs::write(&inventory, text).unwrap();
+    let out = out_dir("auth");
+    let run = image_check(&[
+        "scan",
+        "-i",
+        inventory.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(run.status.code(), Some(1));
+    let reason = &rows_by_host(&out)["h"]["reason"];
+    assert_eq!(
+        reason,
+        &format!(
+            "authentication failed for user root (tried key {})",
+            other_key.display()
+        )
+    );
+}
