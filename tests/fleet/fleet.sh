@@ -29,12 +29,34 @@ check_rundir() {
   esac
 }
 
-copy_with_libs() { # program destination: also the shared libraries it needs (none when static)
-  local root=${2%/bin/*}
-  cp "$1" "$2"
-  for lib in $(ldd "$1" 2>/dev/null | grep -o '/[^ ]*'); do
-    mkdir -p "$root$(dirname "$lib")"
-    cp -L "$lib" "$root$lib"
+# The host path of PATH as the chroot ROOT sees it: symlinks inside the fixture are followed
+# within ROOT, so an absolute link (lib64 -> /usr/lib64) never leads out to this machine's files.
+in_root() { # root path
+  local root=$1 rest=${2#/} cur="" hops=0 part target
+  while [ -n "$rest" ]; do
+    part=${rest%%/*}
+    if [ "$rest" = "$part" ]; then rest=""; else rest=${rest#*/}; fi
+    if [ -L "$root$cur/$part" ]; then
+      hops=$((hops + 1)); [ "$hops" -le 40 ] || die "symlink loop under $root$cur/$part"
+      target=$(readlink "$root$cur/$part")
+      case "$target" in /*) ;; *) target="$cur/$target" ;; esac
+      rest="${target#/}${rest:+/$rest}"; cur=""
+    elif [ -n "$part" ] && [ "$part" != . ]; then
+      cur="$cur/$part"
+    fi
+  done
+  echo "$root$cur"
+}
+
+copy_with_libs() { # root program path-in-root: also the shared libraries it needs (none when static)
+  local root=$1 dest
+  dest=$(in_root "$root" "$3")
+  mkdir -p "$(dirname "$dest")"
+  cp "$2" "$dest"
+  for lib in $(ldd "$2" 2>/dev/null | grep -o '/[^ ]*'); do
+    dest=$(in_root "$root" "$lib")
+    mkdir -p "$(dirname "$dest")"
+    cp -L "$lib" "$dest"
   done
 }
 
@@ -44,15 +66,16 @@ build_root() { # fixture -> path of its chroot, built once per run
   [ -d "$here/hosts/$fixture" ] || die "no fixture named $fixture in $here/hosts"
   mkdir -p "$root"
   cp -a "$here/hosts/$fixture/." "$root/"
-  mkdir -p "$root/bin" "$root/dev" "$root/tmp" "$root/usr/bin"
-  copy_with_libs /bin/busybox "$root/bin/busybox"
+  mkdir -p "$root/dev" "$root/tmp"
+  copy_with_libs "$root" /bin/busybox /bin/busybox
+  local bin; bin=$(in_root "$root" /bin)
   # Only the applets scripts need; fixture tools (uname, lsblk, ...) are scripts of their own,
   # and busybox's versions would print this machine's values instead.
   for applet in sh cat echo printf sleep head tail dd true false test env ls; do
-    [ -e "$root/bin/$applet" ] || [ -L "$root/bin/$applet" ] || ln -s busybox "$root/bin/$applet"
+    [ -e "$bin/$applet" ] || [ -L "$bin/$applet" ] || ln -s busybox "$bin/$applet"
   done
   # sshd runs commands as `<login shell> -c CMD`; root's shell is /bin/bash: make it dash.
-  copy_with_libs /bin/dash "$root/bin/bash"
+  copy_with_libs "$root" /bin/dash /bin/bash
   [ -e "$root/dev/null" ] || mknod -m 666 "$root/dev/null" c 1 3
   chmod 755 "$root"
   chown -R root:root "$root"
