@@ -11,10 +11,10 @@ use clap::{Args, Parser, Subcommand};
 use image_check::checks;
 use image_check::facts;
 use image_check::inventory::{self, HostKeyCheck, Target, Thresholds};
-use image_check::report::files::write_atomic;
-use image_check::report::summary::{self, HostStatus};
+use image_check::report::files::{write_atomic, ReportPaths};
+use image_check::report::summary::{self, HostStatus, SummaryRow};
 use image_check::report::{console, HostReport};
-use image_check::scan::{self, ScanOptions};
+use image_check::scan::{self, HostId, SavedFacts, ScanOptions};
 use image_check::transport::local::LocalTransport;
 
 const EXIT_CODES: &str = "\
@@ -41,6 +41,17 @@ enum Commands {
         /// Folder for the TXT and JSON reports.
         #[arg(short = 'p', long = "path", default_value = ".")]
         path: PathBuf,
+        #[command(flatten)]
+        thresholds: ThresholdArgs,
+    },
+    /// Evaluate every check again on saved facts (scan --save-facts), without a network.
+    #[command(after_help = EXIT_CODES)]
+    Evaluate(EvaluateArgs),
+    /// Describe every check: what it reads, what FAILED and WARNING mean, its error codes.
+    Checks {
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
     },
     /// List the hosts an inventory resolves to, without connecting (a dry run).
     Inventory {
@@ -82,6 +93,57 @@ struct ScanArgs {
     /// Print nothing but errors (for cron).
     #[arg(short, long)]
     quiet: bool,
+    #[command(flatten)]
+    thresholds: ThresholdArgs,
+}
+
+#[derive(Args)]
+struct EvaluateArgs {
+    /// facts.json files, or folders of a scan made with --save-facts (DIR/<host>/facts.json).
+    #[arg(required = true)]
+    facts: Vec<PathBuf>,
+    /// Folder for the new reports and summary.csv.
+    #[arg(
+        short = 'o',
+        long = "output",
+        default_value = "./image_check_evaluated"
+    )]
+    output: PathBuf,
+    /// Take each host's thresholds from this inventory (by host name).
+    #[arg(short = 'i', long = "inventory")]
+    inventory: Option<PathBuf>,
+    /// Print nothing but errors.
+    #[arg(short, long)]
+    quiet: bool,
+    #[command(flatten)]
+    thresholds: ThresholdArgs,
+}
+
+/// Check thresholds from the command line; they override the inventory's.
+#[derive(Args)]
+struct ThresholdArgs {
+    /// Use% of / at or above which disk_usage is WARNING [default: 85].
+    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=100))]
+    disk_usage_warn: Option<u8>,
+    /// IUse% of / at or above which inode_usage is WARNING [default: 85].
+    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=100))]
+    inode_usage_warn: Option<u8>,
+    /// Smallest system disk, in GiB, that disk_size accepts [default: 40].
+    #[arg(long)]
+    disk_size_min_gb: Option<u64>,
+    /// Largest system disk, in GiB, that disk_size accepts [default: 500].
+    #[arg(long)]
+    disk_size_max_gb: Option<u64>,
+}
+
+impl ThresholdArgs {
+    fn apply(&self, mut t: Thresholds) -> Thresholds {
+        t.disk_usage_warn = self.disk_usage_warn.unwrap_or(t.disk_usage_warn);
+        t.inode_usage_warn = self.inode_usage_warn.unwrap_or(t.inode_usage_warn);
+        t.disk_size_min_gb = self.disk_size_min_gb.unwrap_or(t.disk_size_min_gb);
+        t.disk_size_max_gb = self.disk_size_max_gb.unwrap_or(t.disk_size_max_gb);
+        t
+    }
 }
 
 /// A failure that ends the run with exit code 2 (bad usage or inventory).
@@ -134,6 +196,7 @@ async fn run_scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
         if let Some(secs) = args.connect_timeout {
             target.connect_timeout = Duration::from_secs(secs);
         }
+        target.thresholds = args.thresholds.apply(target.thresholds);
     }
     std::fs::create_dir_all(&args.output)
         .with_context(|| format!("cannot create the output folder {}", args.output.display()))?;
@@ -145,12 +208,16 @@ async fn run_scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
         progress: !args.quiet,
     };
     let rows = scan::scan(&targets, options).await;
-    let summary_path = args.output.join("summary.csv");
-    let check_names = checks::names();
-    summary::write(&summary_path, &rows, &check_names)
+    finish_fleet(&rows, &args.output, args.quiet)
+}
+
+/// Writes summary.csv, prints the table unless quiet, and turns the rows into the exit code.
+fn finish_fleet(rows: &[SummaryRow], output: &Path, quiet: bool) -> anyhow::Result<ExitCode> {
+    let summary_path = output.join("summary.csv");
+    summary::write(&summary_path, rows, &checks::names())
         .with_context(|| format!("cannot write {}", summary_path.display()))?;
-    if !args.quiet {
-        println!("{}", console::summary_table(&rows));
+    if !quiet {
+        println!("{}", console::summary_table(rows));
         let count = |s: HostStatus| rows.iter().filter(|r| r.status == s).count();
         println!(
             "{} hosts: {} ok, {} warning, {} failed, {} unreachable. Summary: {}",
@@ -172,15 +239,95 @@ async fn run_scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
-async fn run_local(dir: &Path) -> anyhow::Result<ExitCode> {
+/// The facts.json files named on the command line: files as they are, folders searched one
+/// level deep (a scan's DIR/<host>/facts.json).
+fn facts_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, UsageError> {
+    let mut files = Vec::new();
+    for path in paths {
+        if !path.is_dir() {
+            files.push(path.clone());
+            continue;
+        }
+        let entries =
+            std::fs::read_dir(path).map_err(|e| UsageError(format!("{}: {e}", path.display())))?;
+        let mut found: Vec<PathBuf> = entries
+            .filter_map(|entry| entry.ok().map(|e| e.path().join("facts.json")))
+            .filter(|file| file.is_file())
+            .collect();
+        if found.is_empty() {
+            return Err(UsageError(format!(
+                "{}: no */facts.json inside (scan with --save-facts)",
+                path.display()
+            )));
+        }
+        found.sort();
+        files.append(&mut found);
+    }
+    Ok(files)
+}
+
+fn run_evaluate(args: EvaluateArgs) -> anyhow::Result<ExitCode> {
+    let usage = |message: String| {
+        eprintln!("error: {message}");
+        Ok(ExitCode::from(2))
+    };
+    let inventory = match args
+        .inventory
+        .as_deref()
+        .map(|path| load_targets(path, None))
+        .transpose()
+    {
+        Ok(targets) => targets.unwrap_or_default(),
+        Err(UsageError(message)) => return usage(message),
+    };
+    let files = match facts_files(&args.facts) {
+        Ok(files) => files,
+        Err(UsageError(message)) => return usage(message),
+    };
+    let mut saved = Vec::new();
+    for file in &files {
+        let parsed = std::fs::read_to_string(file)
+            .map_err(|e| e.to_string())
+            .and_then(|text| serde_json::from_str::<SavedFacts>(&text).map_err(|e| e.to_string()));
+        match parsed {
+            Ok(facts) => saved.push(facts),
+            Err(e) => {
+                return usage(format!(
+                    "{}: not a facts.json written by scan --save-facts: {e}",
+                    file.display()
+                ))
+            }
+        }
+    }
+    std::fs::create_dir_all(&args.output)
+        .with_context(|| format!("cannot create the output folder {}", args.output.display()))?;
+    let rows: Vec<SummaryRow> = saved
+        .into_iter()
+        .map(|s| {
+            let from_inventory = inventory
+                .iter()
+                .find(|t| t.name == s.host)
+                .map(|t| t.thresholds);
+            let thresholds = args.thresholds.apply(from_inventory.unwrap_or_default());
+            let host = HostId {
+                name: s.host,
+                address: s.address,
+            };
+            scan::report_host(&host, s.facts, &thresholds, &args.output, true)
+        })
+        .collect();
+    finish_fleet(&rows, &args.output, args.quiet)
+}
+
+async fn run_local(dir: &Path, thresholds: Thresholds) -> anyhow::Result<ExitCode> {
     std::fs::create_dir_all(dir)
         .with_context(|| format!("cannot create the report folder {}", dir.display()))?;
     let facts = facts::collect(&LocalTransport).await;
     let time = scan::timestamp();
-    let results = checks::evaluate(&facts, &Thresholds::default());
+    let results = checks::evaluate(&facts, &thresholds);
     let report = HostReport::new(&facts, &results, &time);
     print!("{}", console::local_header(&report));
-    let paths = image_check::report::files::ReportPaths::in_dir(dir, &time);
+    let paths = ReportPaths::in_dir(dir, &time);
     write_atomic(&paths.txt, report.to_txt().as_bytes())
         .with_context(|| format!("cannot write {}", paths.txt.display()))?;
     write_atomic(&paths.json, report.to_json().as_bytes())
@@ -198,6 +345,18 @@ async fn run_local(dir: &Path) -> anyhow::Result<ExitCode> {
     })
 }
 
+fn print_checks(json: bool) -> ExitCode {
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(checks::ALL).unwrap_or_default()
+        );
+    } else {
+        print!("{}", console::checks_text(checks::ALL));
+    }
+    ExitCode::SUCCESS
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -212,7 +371,11 @@ fn main() -> ExitCode {
     };
     let outcome = match cli.command {
         Commands::Scan(args) => runtime.block_on(run_scan(args)),
-        Commands::Local { path } => runtime.block_on(run_local(&path)),
+        Commands::Local { path, thresholds } => {
+            runtime.block_on(run_local(&path, thresholds.apply(Thresholds::default())))
+        }
+        Commands::Evaluate(args) => run_evaluate(args),
+        Commands::Checks { json } => Ok(print_checks(json)),
         Commands::Inventory { inventory, limit } => {
             match run_inventory(&inventory, limit.as_deref()) {
                 Ok(code) => Ok(code),

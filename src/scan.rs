@@ -15,7 +15,7 @@ use tokio::task::JoinSet;
 
 use crate::checks::{self, CheckResult, Status};
 use crate::facts::{self, Facts};
-use crate::inventory::Target;
+use crate::inventory::{Target, Thresholds};
 use crate::report::files::{safe_dir_name, write_atomic, ReportPaths};
 use crate::report::summary::{HostStatus, SummaryRow};
 use crate::report::{HostReport, UNKNOWN};
@@ -55,7 +55,7 @@ pub fn host_status(checks: &[CheckResult]) -> HostStatus {
 }
 
 /// The summary row of a host that was reached and checked.
-pub fn reached_row(target: &Target, report: &HostReport, checks: &[CheckResult]) -> SummaryRow {
+fn reached_row(host: &HostId, report: &HostReport, checks: &[CheckResult]) -> SummaryRow {
     let not_ok: Vec<&str> = checks
         .iter()
         .filter(|c| c.status != Status::Ok)
@@ -70,8 +70,8 @@ pub fn reached_row(target: &Target, report: &HostReport, checks: &[CheckResult])
         (big, small) => format!("{big}.{small}"),
     };
     SummaryRow {
-        host: target.name.clone(),
-        address: target.address.clone(),
+        host: host.name.clone(),
+        address: host.address.clone(),
         status: host_status(checks),
         reason: not_ok.join(" "),
         platform: report.platform.clone(),
@@ -89,10 +89,10 @@ pub fn reached_row(target: &Target, report: &HostReport, checks: &[CheckResult])
     }
 }
 
-pub fn unreachable_row(target: &Target, reason: &str) -> SummaryRow {
+fn unreachable_row(host: &HostId, reason: &str) -> SummaryRow {
     SummaryRow {
-        host: target.name.clone(),
-        address: target.address.clone(),
+        host: host.name.clone(),
+        address: host.address.clone(),
         status: HostStatus::Unreachable,
         reason: reason.to_string(),
         platform: String::new(),
@@ -133,41 +133,83 @@ async fn collect_over_ssh(
     Ok(facts)
 }
 
+/// Who a row or a saved facts file is about.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct HostId {
+    pub name: String,
+    pub address: String,
+}
+
+impl HostId {
+    pub fn of(target: &Target) -> Self {
+        HostId {
+            name: target.name.clone(),
+            address: target.address.clone(),
+        }
+    }
+}
+
+/// Evaluates one host's facts and writes its reports under `output/<host>/`: the step that
+/// `scan` runs for each reached host and `evaluate` for each saved facts file.
+pub fn report_host(
+    host: &HostId,
+    facts: Facts,
+    thresholds: &Thresholds,
+    output: &Path,
+    save_facts: bool,
+) -> SummaryRow {
+    let time = timestamp();
+    let checks = checks::evaluate(&facts, thresholds);
+    let report = HostReport::new(&facts, &checks, &time);
+    let mut row = reached_row(host, &report, &checks);
+    let saved = save_facts.then(|| SavedFacts {
+        host: host.name.clone(),
+        address: host.address.clone(),
+        time,
+        facts,
+    });
+    if let Err(e) = write_host_files(
+        &output.join(safe_dir_name(&host.name)),
+        &report,
+        saved.as_ref(),
+    ) {
+        row.reason = format!("report not written: {e}; {}", row.reason);
+    }
+    row
+}
+
 async fn scan_host(ctx: Arc<SshContext>, target: Target, options: Arc<ScanOptions>) -> SummaryRow {
+    let host = HostId::of(&target);
     let deadline = options.host_timeout;
     let facts =
         match tokio::time::timeout(deadline, collect_over_ssh(&ctx, &target, deadline)).await {
             Ok(Ok(facts)) => facts,
-            Ok(Err(reason)) => return unreachable_row(&target, &reason),
+            Ok(Err(reason)) => return unreachable_row(&host, &reason),
             Err(_) => {
-                return unreachable_row(
-                    &target,
-                    &format!(
-                        "host deadline of {} s passed before all facts were read",
-                        deadline.as_secs()
-                    ),
-                )
+                let reason = format!(
+                    "host deadline of {} s passed before all facts were read",
+                    deadline.as_secs()
+                );
+                return unreachable_row(&host, &reason);
             }
         };
-    let time = timestamp();
-    let checks = checks::evaluate(&facts, &target.thresholds);
-    let report = HostReport::new(&facts, &checks, &time);
-    let mut row = reached_row(&target, &report, &checks);
-    let dir = options.output.join(safe_dir_name(&target.name));
-    let saved = options.save_facts.then(|| SavedFacts {
-        host: target.name.clone(),
-        address: target.address.clone(),
-        time,
-        facts,
-    });
-    let written =
-        tokio::task::spawn_blocking(move || write_host_files(&dir, &report, saved.as_ref())).await;
-    match written {
-        Ok(Ok(_)) => {}
-        Ok(Err(e)) => row.reason = format!("report not written: {e}; {}", row.reason),
-        Err(e) => row.reason = format!("report not written: {e}; {}", row.reason),
-    }
-    row
+    let fallback = host.clone();
+    let written = tokio::task::spawn_blocking(move || {
+        report_host(
+            &host,
+            facts,
+            &target.thresholds,
+            &options.output,
+            options.save_facts,
+        )
+    })
+    .await;
+    written.unwrap_or_else(|e| {
+        unreachable_row(
+            &fallback,
+            &format!("internal error while writing the report: {e}"),
+        )
+    })
 }
 
 /// Scans every target and returns one row per target, in inventory order.
@@ -215,7 +257,10 @@ pub async fn scan(targets: &[Target], options: ScanOptions) -> Vec<SummaryRow> {
         .zip(targets)
         .map(|(row, target)| {
             row.unwrap_or_else(|| {
-                unreachable_row(target, "internal error: the host's task did not finish")
+                unreachable_row(
+                    &HostId::of(target),
+                    "internal error: the host's task did not finish",
+                )
             })
         })
         .collect()

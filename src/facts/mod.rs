@@ -3,19 +3,34 @@
 //!
 //! A [`Facts`] value is plain serde data: it can be saved (`--save-facts`) and evaluated again
 //! later without a network. A source that cannot be read is a value, [`Fact::Unknown`] with the
-//! reason, never an error that aborts the host.
+//! reason, never an error that aborts the host. Collection runs in two rounds: everything that
+//! needs nothing else at once, then what depends on the first round (the kernel release, the
+//! root device, the system disk, sshd's Include files).
 
+pub mod blkid;
+pub mod df;
 pub mod disks;
+pub mod fstab;
+pub mod kernel_modules;
+pub mod lsattr;
 pub mod os_release;
+pub mod partition_table;
+pub mod passwd;
+pub mod selinux;
+pub mod services;
+pub mod sshd_config;
+pub mod tune2fs;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use futures_util::future::join_all;
 use serde::{Deserialize, Serialize};
 
-use crate::transport::{Command, ReadError, Transport};
-use disks::SystemDisk;
+use crate::transport::{Command, CommandOutput, FileKind, ReadError, Transport};
+use disks::{Mount, SystemDisk};
 use os_release::OsInfo;
+use partition_table::PartitionTable;
+use services::UnitEnabled;
 
 /// A value read from the host, or why it could not be.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -39,12 +54,51 @@ impl<T> Fact<T> {
         }
     }
 
+    /// The value, or the reason it is missing.
+    pub fn get(&self) -> Result<&T, &str> {
+        match self {
+            Fact::Known(value) => Ok(value),
+            Fact::Unknown { reason } => Err(reason),
+        }
+    }
+
     fn from_result(result: Result<T, String>) -> Self {
         match result {
             Ok(value) => Fact::Known(value),
             Err(reason) => Fact::Unknown { reason },
         }
     }
+}
+
+/// What the driver check needs: where virtio drivers could come from at boot.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DriverFacts {
+    /// /boot/config-K: CONFIG_* symbol → 'y' or 'm'.
+    pub kernel_config: Fact<BTreeMap<String, char>>,
+    /// /lib/modules/K/modules.builtin
+    pub builtin: Fact<BTreeSet<String>>,
+    /// /lib/modules/K/modules.dep: every module of the kernel.
+    pub modules: Fact<BTreeSet<String>>,
+    /// Modules inside the initramfs of K (`lsinitrd` or `lsinitramfs`).
+    pub initramfs: Fact<BTreeSet<String>>,
+    /// /proc/modules: loaded now (evidence only: the source may not run on KVM).
+    pub loaded: Fact<BTreeSet<String>>,
+}
+
+/// Where the partition table was read and what it is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartitionTableFact {
+    pub table: PartitionTable,
+    /// "the first 1024 bytes of /dev/vda", "fdisk -l /dev/vda".
+    pub source: String,
+}
+
+/// A `/lib`-style path and its symlink target (None: a real directory).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LibPath {
+    pub path: String,
+    /// None when the path is not a symlink; absent paths are not listed.
+    pub target: Option<String>,
 }
 
 /// Everything the checks and the report header need to know about one host.
@@ -56,19 +110,92 @@ pub struct Facts {
     /// `uname -r`
     pub kernel: Fact<String>,
     pub system_disk: Fact<SystemDisk>,
+    /// /proc/mounts
+    pub mounts: Fact<Vec<Mount>>,
+    pub drivers: DriverFacts,
+    /// `lsattr /etc/shadow`
+    pub shadow_attributes: Fact<lsattr::FileAttributes>,
+    /// SELINUX= of /etc/selinux/config; None when the file does not exist.
+    pub selinux_config: Fact<Option<String>>,
+    /// `getenforce`, lower case; None when the command does not exist.
+    pub selinux_mode: Fact<Option<String>>,
+    /// qemu-ga binaries and unit files that exist.
+    pub qemu_ga_files: Fact<Vec<String>>,
+    /// `systemctl is-enabled UNIT` for each of [`ENABLED_UNITS`]; Unknown where there is no systemctl.
+    pub units_enabled: BTreeMap<String, Fact<UnitEnabled>>,
+    /// `chkconfig --list` at runlevel 3; None where there is no chkconfig (systemd-only hosts).
+    pub sysv_services: Fact<Option<BTreeMap<String, bool>>>,
+    /// `systemctl is-active` of [`FIREWALL_UNITS`].
+    pub firewall_units: Fact<Vec<(String, bool)>>,
+    /// ENABLED= of /etc/ufw/ufw.conf; None when ufw is not installed.
+    pub ufw_enabled: Fact<Option<bool>>,
+    /// The effective sshd configuration; None when no sshd_config exists.
+    pub sshd_config: Fact<Option<sshd_config::SshdConfig>>,
+    /// `ssh -V`: OpenSSH (major, minor).
+    pub openssh_version: Fact<(u32, u32)>,
+    /// `tune2fs -l` of the root device; None when / is not ext2/3/4.
+    pub root_ext: Fact<Option<tune2fs::Ext4Info>>,
+    pub fstab: Fact<fstab::Fstab>,
+    /// `blkid`
+    pub blkid: Fact<Vec<blkid::BlkidEntry>>,
+    /// /etc/passwd
+    pub passwd: Fact<Vec<passwd::PasswdEntry>>,
+    /// The first executable `passwd` program found; None when there is none.
+    pub passwd_program: Fact<Option<String>>,
+    pub partition_table: Fact<PartitionTableFact>,
+    /// /lib and /lib64, where they exist.
+    pub lib_paths: Fact<Vec<LibPath>>,
+    /// `df -P -k /`
+    pub disk_usage: Fact<df::DfRow>,
+    /// `df -P -i /`
+    pub inode_usage: Fact<df::DfRow>,
 }
 
-const LSBLK: &[&str] = &["lsblk", "-b", "-P", "-o", "NAME,TYPE,SIZE,MOUNTPOINT"];
-const PROC_MOUNTS: &str = "/proc/mounts";
-const PROC_PARTITIONS: &str = "/proc/partitions";
+/// Units whose boot-time state the checks need (ssh, network, qemu-ga).
+pub const ENABLED_UNITS: &[&str] = &[
+    "sshd.service",
+    "ssh.service",
+    "ssh.socket",
+    "NetworkManager.service",
+    "network.service",
+    "systemd-networkd.service",
+    "qemu-guest-agent.service",
+];
 
-/// Text of a command's stdout, or the reason it could not be had.
-async fn run<T: Transport>(transport: &T, argv: &[&str]) -> Result<String, String> {
-    let cmd = Command::new(argv);
-    let output = transport
-        .exec(&cmd)
+/// Firewall services; ufw is judged by /etc/ufw/ufw.conf instead, since ufw.service is
+/// "active" whether or not the firewall is enabled.
+pub const FIREWALL_UNITS: &[&str] = &[
+    "firewalld.service",
+    "iptables.service",
+    "ip6tables.service",
+    "nftables.service",
+    "SuSEfirewall2.service",
+    "netfilter-persistent.service",
+];
+
+const QEMU_GA_FILES: &[&str] = &[
+    "/usr/bin/qemu-ga",
+    "/usr/sbin/qemu-ga",
+    "/usr/local/bin/qemu-ga",
+    "/usr/lib/systemd/system/qemu-guest-agent.service",
+    "/lib/systemd/system/qemu-guest-agent.service",
+];
+const PASSWD_PROGRAMS: &[&str] = &["/usr/bin/passwd", "/bin/passwd"];
+const LIB_PATHS: &[&str] = &["/lib", "/lib64"];
+const LSBLK: &[&str] = &["lsblk", "-b", "-P", "-o", "NAME,TYPE,SIZE,MOUNTPOINT"];
+/// How many sshd_config files an Include tree may pull in before collection stops.
+const MAX_SSHD_FILES: usize = 256;
+
+/// Runs a command; the output whatever its exit status, or why it could not run at all.
+async fn run_raw<T: Transport>(t: &T, cmd: &Command) -> Result<CommandOutput, String> {
+    t.exec(cmd)
         .await
-        .map_err(|e| format!("`{}`: {e}", cmd.display()))?;
+        .map_err(|e| format!("`{}`: {e}", cmd.display()))
+}
+
+/// Text of a command's stdout when it succeeded, or the reason it did not.
+async fn run_cmd<T: Transport>(t: &T, cmd: Command) -> Result<String, String> {
+    let output = run_raw(t, &cmd).await?;
     if output.success() {
         Ok(output.stdout_text())
     } else {
@@ -76,18 +203,29 @@ async fn run<T: Transport>(transport: &T, argv: &[&str]) -> Result<String, Strin
     }
 }
 
-/// Text of a file, or the reason it could not be read.
-async fn read<T: Transport>(transport: &T, path: &str) -> Result<String, ReadError> {
-    transport
-        .read_file(path)
-        .await
-        .map(|contents| String::from_utf8_lossy(&contents.bytes).into_owned())
+async fn run<T: Transport>(t: &T, argv: &[&str]) -> Result<String, String> {
+    run_cmd(t, Command::new(argv)).await
 }
 
-fn single_line(text: Result<String, String>, what: &str) -> Fact<String> {
+/// Text of a file; None when it does not exist; Err for any other failure.
+async fn read_optional<T: Transport>(t: &T, path: &str) -> Result<Option<String>, String> {
+    match t.read_file(path).await {
+        Ok(contents) => Ok(Some(String::from_utf8_lossy(&contents.bytes).into_owned())),
+        Err(ReadError::NotFound(_)) => Ok(None),
+        Err(e) => Err(format!("cannot read {e}")),
+    }
+}
+
+async fn read<T: Transport>(t: &T, path: &str) -> Result<String, String> {
+    read_optional(t, path)
+        .await?
+        .ok_or_else(|| format!("{path} does not exist"))
+}
+
+fn single_word(text: Result<String, String>, what: &str) -> Fact<String> {
     Fact::from_result(text.and_then(|t| {
         let value = t.trim();
-        if value.is_empty() || value.contains('\n') {
+        if value.is_empty() || value.contains(char::is_whitespace) {
             Err(format!("{what} printed {value:?}, expected one word"))
         } else {
             Ok(value.to_string())
@@ -95,36 +233,119 @@ fn single_line(text: Result<String, String>, what: &str) -> Fact<String> {
     }))
 }
 
-/// Collects every fact over `transport`; sources are read concurrently.
-pub async fn collect<T: Transport>(transport: &T) -> Facts {
+/// Collects every fact over `transport`.
+pub async fn collect<T: Transport>(t: &T) -> Facts {
     let release_reads = join_all(
         os_release::RELEASE_FILES
             .iter()
-            .map(|path| read(transport, path)),
+            .map(|path| t.read_file(path)),
     );
-    let (releases, arch, kernel, lsblk, mounts, partitions) = tokio::join!(
-        release_reads,
-        run(transport, &["uname", "-m"]),
-        run(transport, &["uname", "-r"]),
-        run(transport, LSBLK),
-        read(transport, PROC_MOUNTS),
-        read(transport, PROC_PARTITIONS),
+    let unit_states = join_all(ENABLED_UNITS.iter().map(|unit| unit_enabled(t, unit)));
+    let (
+        (releases, arch, kernel, lsblk, mounts, partitions),
+        (proc_modules, shadow, selinux_config, selinux_mode, units, chkconfig),
+        (firewall, ufw, sshd_main, ssh_version, fstab_text, blkid_text),
+        (passwd_text, qemu_ga, passwd_program, lib_paths, disk_usage, inode_usage),
+    ) = tokio::join!(
+        async {
+            tokio::join!(
+                release_reads,
+                run(t, &["uname", "-m"]),
+                run(t, &["uname", "-r"]),
+                run(t, LSBLK),
+                read(t, "/proc/mounts"),
+                read(t, "/proc/partitions"),
+            )
+        },
+        async {
+            tokio::join!(
+                read(t, "/proc/modules"),
+                run_cmd(t, Command::new(&["lsattr", "/etc/shadow"]).privileged()),
+                read_optional(t, "/etc/selinux/config"),
+                getenforce(t),
+                unit_states,
+                chkconfig(t),
+            )
+        },
+        async {
+            tokio::join!(
+                firewall_units(t),
+                read_optional(t, "/etc/ufw/ufw.conf"),
+                sshd_main_config(t),
+                openssh_version(t),
+                read(t, "/etc/fstab"),
+                run_cmd(t, Command::new(&["blkid"]).privileged()),
+            )
+        },
+        async {
+            tokio::join!(
+                read(t, "/etc/passwd"),
+                existing_files(t, QEMU_GA_FILES),
+                first_executable(t, PASSWD_PROGRAMS),
+                lib_paths(t),
+                run(t, &["df", "-P", "-k", "/"]),
+                run(t, &["df", "-P", "-i", "/"]),
+            )
+        },
     );
+
+    let os = os_fact(os_release::RELEASE_FILES.iter().copied().zip(releases));
+    let kernel = single_word(kernel, "uname -r");
+    let mounts = mounts.map(|text| disks::parse_proc_mounts(&text));
+    let system_disk = system_disk_fact(lsblk, mounts.clone(), partitions);
+    let mounts = Fact::from_result(mounts);
+
+    let (drivers, root_ext, partition_table, sshd_config) = tokio::join!(
+        driver_facts(t, &kernel, &os, proc_modules),
+        root_ext_fact(t, &mounts, &system_disk),
+        partition_table_fact(t, &system_disk),
+        sshd_config_fact(t, sshd_main),
+    );
+
     Facts {
-        os: os_fact(os_release::RELEASE_FILES.iter().copied().zip(releases)),
-        architecture: single_line(arch, "uname -m"),
-        kernel: single_line(kernel, "uname -r"),
-        system_disk: system_disk_fact(lsblk, mounts, partitions),
+        os,
+        architecture: single_word(arch, "uname -m"),
+        kernel,
+        system_disk,
+        mounts,
+        drivers,
+        shadow_attributes: Fact::from_result(shadow.and_then(|text| lsattr::parse_lsattr(&text))),
+        selinux_config: Fact::from_result(
+            selinux_config.map(|text| text.and_then(|t| selinux::parse_selinux_config(&t))),
+        ),
+        selinux_mode: Fact::from_result(selinux_mode),
+        qemu_ga_files: Fact::from_result(qemu_ga),
+        units_enabled: ENABLED_UNITS
+            .iter()
+            .map(|u| u.to_string())
+            .zip(units)
+            .collect(),
+        sysv_services: Fact::from_result(chkconfig),
+        firewall_units: Fact::from_result(firewall),
+        ufw_enabled: Fact::from_result(ufw.map(|text| text.map(|t| ufw_enabled(&t)))),
+        sshd_config,
+        openssh_version: Fact::from_result(ssh_version),
+        root_ext,
+        fstab: Fact::from_result(fstab_text.map(|text| fstab::parse_fstab(&text))),
+        blkid: Fact::from_result(blkid_text.map(|text| blkid::parse_blkid(&text))),
+        passwd: Fact::from_result(passwd_text.map(|text| passwd::parse_passwd(&text))),
+        passwd_program: Fact::from_result(passwd_program),
+        partition_table,
+        lib_paths: Fact::from_result(lib_paths),
+        disk_usage: df_fact(disk_usage),
+        inode_usage: df_fact(inode_usage),
     }
 }
 
-fn os_fact<'a>(reads: impl Iterator<Item = (&'a str, Result<String, ReadError>)>) -> Fact<OsInfo> {
+fn os_fact<'a>(
+    reads: impl Iterator<Item = (&'a str, Result<crate::transport::FileContents, ReadError>)>,
+) -> Fact<OsInfo> {
     let mut found: HashMap<&str, String> = HashMap::new();
     let mut problems = Vec::new();
     for (path, result) in reads {
         match result {
-            Ok(text) => {
-                found.insert(path, text);
+            Ok(contents) => {
+                found.insert(path, String::from_utf8_lossy(&contents.bytes).into_owned());
             }
             Err(ReadError::NotFound(_)) => {}
             Err(e) => problems.push(e.to_string()),
@@ -142,20 +363,16 @@ fn os_fact<'a>(reads: impl Iterator<Item = (&'a str, Result<String, ReadError>)>
 
 fn system_disk_fact(
     lsblk: Result<String, String>,
-    mounts: Result<String, ReadError>,
-    partitions: Result<String, ReadError>,
+    mounts: Result<Vec<Mount>, String>,
+    partitions: Result<String, String>,
 ) -> Fact<SystemDisk> {
     let mut reasons = Vec::new();
     let devices = lsblk
         .and_then(|text| disks::parse_lsblk_pairs(&text))
         .map_err(|e| reasons.push(e))
         .ok();
-    let mounts = mounts
-        .map(|text| disks::parse_proc_mounts(&text))
-        .map_err(|e| reasons.push(e.to_string()))
-        .unwrap_or_default();
+    let mounts = mounts.map_err(|e| reasons.push(e)).unwrap_or_default();
     let partitions = partitions
-        .map_err(|e| e.to_string())
         .and_then(|text| disks::parse_proc_partitions(&text))
         .map_err(|e| reasons.push(e))
         .unwrap_or_default();
@@ -165,4 +382,343 @@ fn system_disk_fact(
             reasons.join("; ")
         }),
     )
+}
+
+async fn unit_enabled<T: Transport>(t: &T, unit: &str) -> Fact<UnitEnabled> {
+    let cmd = Command::new(&["systemctl", "is-enabled", unit]);
+    match run_raw(t, &cmd).await {
+        Ok(out) if out.exit_status == Some(127) => Fact::unknown(out.failure_reason(&cmd)),
+        Ok(out) => Fact::Known(services::parse_is_enabled(
+            &out.stdout_text(),
+            &String::from_utf8_lossy(&out.stderr),
+            out.exit_status,
+        )),
+        Err(reason) => Fact::unknown(reason),
+    }
+}
+
+async fn firewall_units<T: Transport>(t: &T) -> Result<Vec<(String, bool)>, String> {
+    let mut argv = vec!["systemctl", "is-active"];
+    argv.extend(FIREWALL_UNITS);
+    let cmd = Command::new(&argv);
+    // is-active exits 3 when some unit is inactive: the lines are the answer either way.
+    let out = run_raw(t, &cmd).await?;
+    if out.exit_status == Some(127) {
+        return Err(out.failure_reason(&cmd));
+    }
+    services::parse_is_active(FIREWALL_UNITS, &out.stdout_text())
+}
+
+async fn chkconfig<T: Transport>(t: &T) -> Result<Option<BTreeMap<String, bool>>, String> {
+    // LC_ALL=C: chkconfig translates "on"/"off".
+    let cmd = Command::new(&["env", "LC_ALL=C", "chkconfig", "--list"]);
+    let out = run_raw(t, &cmd).await?;
+    match out.exit_status {
+        Some(127) => Ok(None),
+        Some(0) => Ok(Some(services::parse_chkconfig_list(&out.stdout_text()))),
+        _ => Err(out.failure_reason(&cmd)),
+    }
+}
+
+async fn getenforce<T: Transport>(t: &T) -> Result<Option<String>, String> {
+    let cmd = Command::new(&["getenforce"]);
+    let out = run_raw(t, &cmd).await?;
+    match out.exit_status {
+        Some(127) => Ok(None),
+        Some(0) => selinux::parse_getenforce(&out.stdout_text())
+            .map(Some)
+            .ok_or_else(|| format!("getenforce printed {:?}", out.stdout_text().trim())),
+        _ => Err(out.failure_reason(&cmd)),
+    }
+}
+
+async fn openssh_version<T: Transport>(t: &T) -> Result<(u32, u32), String> {
+    let cmd = Command::new(&["ssh", "-V"]);
+    let out = run_raw(t, &cmd).await?;
+    // The version goes to stderr; some old builds exit 255 after printing it.
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stderr),
+        out.stdout_text()
+    );
+    sshd_config::openssh_version(&text).ok_or_else(|| out.failure_reason(&cmd))
+}
+
+fn ufw_enabled(text: &str) -> bool {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.starts_with('#'))
+        .any(|l| {
+            l.split_once('=').is_some_and(|(k, v)| {
+                k.trim() == "ENABLED"
+                    && v.trim()
+                        .trim_matches(['"', '\''])
+                        .eq_ignore_ascii_case("yes")
+            })
+        })
+}
+
+async fn existing_files<T: Transport>(t: &T, paths: &[&str]) -> Result<Vec<String>, String> {
+    let stats = join_all(paths.iter().map(|p| t.stat(p))).await;
+    let mut found = Vec::new();
+    for (path, stat) in paths.iter().zip(stats) {
+        match stat {
+            Ok(_) => found.push(path.to_string()),
+            Err(ReadError::NotFound(_)) => {}
+            Err(e) => return Err(format!("cannot stat {e}")),
+        }
+    }
+    Ok(found)
+}
+
+async fn first_executable<T: Transport>(t: &T, paths: &[&str]) -> Result<Option<String>, String> {
+    let stats = join_all(paths.iter().map(|p| t.stat(p))).await;
+    for (path, stat) in paths.iter().zip(stats) {
+        match stat {
+            Ok(s) if s.kind == FileKind::File && s.mode & 0o111 != 0 => {
+                return Ok(Some(path.to_string()))
+            }
+            Ok(_) | Err(ReadError::NotFound(_)) => {}
+            Err(e) => return Err(format!("cannot stat {e}")),
+        }
+    }
+    Ok(None)
+}
+
+async fn lib_paths<T: Transport>(t: &T) -> Result<Vec<LibPath>, String> {
+    let links = join_all(LIB_PATHS.iter().map(|p| t.read_link(p))).await;
+    let mut found = Vec::new();
+    for (path, link) in LIB_PATHS.iter().zip(links) {
+        match link {
+            Ok(target) => found.push(LibPath {
+                path: path.to_string(),
+                target,
+            }),
+            Err(ReadError::NotFound(_)) => {}
+            Err(e) => return Err(format!("cannot read the link {e}")),
+        }
+    }
+    Ok(found)
+}
+
+fn df_fact(text: Result<String, String>) -> Fact<df::DfRow> {
+    Fact::from_result(text.and_then(|t| df::parse_df(&t)).and_then(|rows| {
+        df::row_for(&rows, "/")
+            .cloned()
+            .ok_or_else(|| "df printed no row for /".to_string())
+    }))
+}
+
+async fn driver_facts<T: Transport>(
+    t: &T,
+    kernel: &Fact<String>,
+    os: &Fact<OsInfo>,
+    proc_modules: Result<String, String>,
+) -> DriverFacts {
+    let loaded =
+        Fact::from_result(proc_modules.map(|text| kernel_modules::parse_proc_modules(&text)));
+    let Some(k) = kernel.known() else {
+        let reason = format!(
+            "kernel release unknown: {}",
+            kernel.get().err().unwrap_or_default()
+        );
+        return DriverFacts {
+            kernel_config: Fact::unknown(reason.clone()),
+            builtin: Fact::unknown(reason.clone()),
+            modules: Fact::unknown(reason.clone()),
+            initramfs: Fact::unknown(reason),
+            loaded,
+        };
+    };
+    let (config_path, builtin_path, dep_path) = (
+        format!("/boot/config-{k}"),
+        format!("/lib/modules/{k}/modules.builtin"),
+        format!("/lib/modules/{k}/modules.dep"),
+    );
+    let (config, builtin, dep, initramfs) = tokio::join!(
+        read(t, &config_path),
+        read(t, &builtin_path),
+        read(t, &dep_path),
+        initramfs_listing(t, k, os),
+    );
+    DriverFacts {
+        kernel_config: Fact::from_result(
+            config.map(|text| kernel_modules::parse_kernel_config(&text)),
+        ),
+        builtin: Fact::from_result(
+            builtin.map(|text| kernel_modules::module_names_from_paths(&text)),
+        ),
+        modules: Fact::from_result(dep.map(|text| kernel_modules::module_names_from_paths(&text))),
+        initramfs: Fact::from_result(
+            initramfs.map(|text| kernel_modules::modules_in_initramfs(&text)),
+        ),
+        loaded,
+    }
+}
+
+/// Lists the initramfs of kernel `k`: dracut's `lsinitrd` on most families, initramfs-tools'
+/// `lsinitramfs` on Debian and Ubuntu; the other one when the first is not installed.
+async fn initramfs_listing<T: Transport>(
+    t: &T,
+    k: &str,
+    os: &Fact<OsInfo>,
+) -> Result<String, String> {
+    let debian_like = os
+        .known()
+        .is_some_and(|o| matches!(o.platform.as_str(), "Debian" | "Ubuntu"));
+    let image = format!("/boot/initrd.img-{k}");
+    let lsinitramfs = Command::new(&["lsinitramfs", &image]).privileged();
+    let lsinitrd = Command::new(&["lsinitrd"]).privileged();
+    let (first, second) = if debian_like {
+        (lsinitramfs, lsinitrd)
+    } else {
+        (lsinitrd, lsinitramfs)
+    };
+    let out = run_raw(t, &first).await?;
+    if out.exit_status != Some(127) {
+        return if out.success() {
+            Ok(out.stdout_text())
+        } else {
+            Err(out.failure_reason(&first))
+        };
+    }
+    let out2 = run_raw(t, &second).await?;
+    match out2.exit_status {
+        Some(0) => Ok(out2.stdout_text()),
+        Some(127) => Err("neither lsinitrd nor lsinitramfs is installed".to_string()),
+        _ => Err(out2.failure_reason(&second)),
+    }
+}
+
+/// `tune2fs -l` of the device mounted on /, when it is ext2/3/4.
+async fn root_ext_fact<T: Transport>(
+    t: &T,
+    mounts: &Fact<Vec<Mount>>,
+    disk: &Fact<SystemDisk>,
+) -> Fact<Option<tune2fs::Ext4Info>> {
+    let root = match mounts.get().map(|m| disks::root_mount(m)) {
+        Ok(Some(root)) => root,
+        Ok(None) => return Fact::unknown("/proc/mounts has no entry for /"),
+        Err(reason) => return Fact::unknown(reason),
+    };
+    if !matches!(root.fstype.as_str(), "ext2" | "ext3" | "ext4") {
+        return Fact::Known(None);
+    }
+    // "/dev/root" is the kernel's alias for the boot device; lsblk knows its real name.
+    let device = match (root.device.as_str(), disk.known()) {
+        ("/dev/root", Some(d)) => format!("/dev/{}", d.root_device),
+        (device, _) => device.to_string(),
+    };
+    let text = run_cmd(t, Command::new(&["tune2fs", "-l", &device]).privileged()).await;
+    Fact::from_result(
+        text.and_then(|text| tune2fs::parse_tune2fs(&text))
+            .map(Some),
+    )
+}
+
+async fn partition_table_fact<T: Transport>(
+    t: &T,
+    disk: &Fact<SystemDisk>,
+) -> Fact<PartitionTableFact> {
+    let device = match disk.get() {
+        Ok(d) => format!("/dev/{}", d.name),
+        Err(reason) => return Fact::unknown(format!("system disk unknown: {reason}")),
+    };
+    let head = Command::new(&["head", "-c", "1024", &device]).privileged();
+    let header_reason = match run_raw(t, &head).await {
+        Ok(out) if out.success() => match partition_table::from_header(&out.stdout) {
+            Ok(table) => {
+                let source = format!("the first 1024 bytes of {device}");
+                return Fact::Known(PartitionTableFact { table, source });
+            }
+            Err(reason) => reason,
+        },
+        Ok(out) => out.failure_reason(&head),
+        Err(reason) => reason,
+    };
+    // LC_ALL=C: the parser reads fdisk's English messages.
+    let fdisk = Command::new(&["env", "LC_ALL=C", "fdisk", "-l", &device]).privileged();
+    match run_raw(t, &fdisk).await {
+        Ok(out) if out.exit_status != Some(127) => {
+            match partition_table::from_fdisk(
+                &out.stdout_text(),
+                &String::from_utf8_lossy(&out.stderr),
+            ) {
+                Some(table) => Fact::Known(PartitionTableFact {
+                    table,
+                    source: format!("fdisk -l {device}"),
+                }),
+                None => Fact::unknown(format!("{header_reason}; {}", out.failure_reason(&fdisk))),
+            }
+        }
+        Ok(out) => Fact::unknown(format!("{header_reason}; {}", out.failure_reason(&fdisk))),
+        Err(reason) => Fact::unknown(format!("{header_reason}; {reason}")),
+    }
+}
+
+/// The first sshd_config of [`sshd_config::CONFIG_PATHS`] that exists: (path, text).
+async fn sshd_main_config<T: Transport>(t: &T) -> Result<Option<(String, String)>, String> {
+    for path in sshd_config::CONFIG_PATHS {
+        if let Some(text) = read_optional(t, path).await? {
+            return Ok(Some((path.to_string(), text)));
+        }
+    }
+    Ok(None)
+}
+
+/// Reads every file the Include directives pull in, breadth first, then resolves the
+/// configuration as sshd would.
+async fn sshd_config_fact<T: Transport>(
+    t: &T,
+    main: Result<Option<(String, String)>, String>,
+) -> Fact<Option<sshd_config::SshdConfig>> {
+    let (main_path, main_text) = match main {
+        Ok(Some(found)) => found,
+        Ok(None) => return Fact::Known(None),
+        Err(reason) => return Fact::unknown(reason),
+    };
+    let mut files: BTreeMap<String, String> = BTreeMap::new();
+    let mut pending = sshd_config::include_patterns(&main_text);
+    let mut seen_patterns: BTreeSet<String> = BTreeSet::new();
+    while let Some(pattern) = pending.pop() {
+        if !seen_patterns.insert(pattern.clone()) || files.len() >= MAX_SSHD_FILES {
+            continue;
+        }
+        let (dir, _) = pattern.rsplit_once('/').unwrap_or(("/etc/ssh", ""));
+        let names = match t.list_dir(if dir.is_empty() { "/" } else { dir }).await {
+            Ok(names) => names,
+            Err(ReadError::NotFound(_)) => continue,
+            Err(e) => return Fact::unknown(format!("cannot list sshd Include folder {e}")),
+        };
+        let paths: Vec<String> = names
+            .iter()
+            .map(|name| format!("{dir}/{name}"))
+            .filter(|path| sshd_config::glob_matches(&pattern, path) && !files.contains_key(path))
+            .collect();
+        let texts = join_all(paths.iter().map(|p| read_optional(t, p))).await;
+        for (path, text) in paths.into_iter().zip(texts) {
+            match text {
+                Ok(Some(text)) => {
+                    pending.extend(sshd_config::include_patterns(&text));
+                    files.insert(path, text);
+                }
+                Ok(None) => {}
+                Err(reason) => return Fact::unknown(reason),
+            }
+        }
+    }
+    Fact::Known(Some(sshd_config::resolve(&main_path, &main_text, &files)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ufw_conf_enabled_flag() {
+        let shipped = "# /etc/ufw/ufw.conf\n#\n\n# Set to yes to start on boot. If setting this remotely, be sure to add a rule\n# to allow your remote connection before starting ufw. Eg: 'ufw allow 22/tcp'\nENABLED=no\n\n# Please use the 'ufw' command to set the loglevel. Eg: 'ufw logging medium'.\n# See 'man ufw' for details.\nLOGLEVEL=low\n";
+        assert!(!ufw_enabled(shipped));
+        assert!(ufw_enabled(&shipped.replace("ENABLED=no", "ENABLED=yes")));
+        assert!(!ufw_enabled("#ENABLED=yes\n"));
+    }
 }

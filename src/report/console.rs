@@ -5,7 +5,7 @@ use comfy_table::{presets::UTF8_FULL_CONDENSED, ContentArrangement, Table};
 
 use super::summary::SummaryRow;
 use super::{clean, HostReport};
-use crate::checks::Status;
+use crate::checks::{Check, Status};
 
 const RULE: &str = "---------------------------------------";
 /// The column where the seed's `[  OK  ]` starts.
@@ -71,6 +71,34 @@ pub fn summary_table(rows: &[SummaryRow]) -> String {
         ]);
     }
     table.to_string()
+}
+
+/// `image_check checks`: every check with what it reads, what its verdicts mean and its codes.
+pub fn checks_text(checks: &[Check]) -> String {
+    let mut out = String::new();
+    for (number, check) in checks.iter().enumerate() {
+        out.push_str(&format!(
+            "{:>2}. {} ({})\n",
+            number + 1,
+            check.name,
+            check.title
+        ));
+        out.push_str(&format!("    reads:      {}\n", check.reads));
+        out.push_str(&format!("    FAILED:     {}\n", check.failed_means));
+        out.push_str(&format!("    WARNING:    {}\n", check.warning_means));
+        out.push_str(&format!("    suggestion: {}\n", check.suggestion));
+        out.push_str("    codes:      0 OK\n");
+        for code in check.codes {
+            out.push_str(&format!(
+                "                {} {} {}\n",
+                code.code,
+                code.status.as_str(),
+                code.meaning
+            ));
+        }
+        out.push('\n');
+    }
+    out
 }
 
 #[cfg(test)]

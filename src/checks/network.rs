@@ -1,0 +1,132 @@
+//! Check 5, network: on CentOS/RHEL 7 and older (and distributions built from them) the cloud
+//! configures the network through the `network` service; NetworkManager in its place leaves
+//! the instance's network unstable. Other distributions use their own default and pass.
+
+use super::{boot_state, BootState, Check, Code, Status, Verdict};
+use crate::facts::Facts;
+use crate::inventory::Thresholds;
+
+pub const CHECK: Check = Check {
+    name: "network",
+    title: "Check network",
+    reads: "systemctl is-enabled NetworkManager network systemd-networkd (chkconfig --list on SysV hosts); the distribution",
+    failed_means: "never FAILED",
+    warning_means: "CentOS/RHEL 7 or older family with NetworkManager enabled and the network service not enabled, or the state could not be read",
+    suggestion: "Disable or delete the Network Manager and enable the network service (systemctl disable NetworkManager; systemctl enable network).",
+    codes: &[
+        Code { code: 5001, status: Status::Warning, meaning: "NetworkManager enabled instead of the network service" },
+        Code { code: 5099, status: Status::Warning, meaning: "the distribution or the service states could not be read" },
+    ],
+    evaluate,
+};
+
+/// CentOS/RHEL 7 and older, and the distributions built from them, use network-scripts.
+fn uses_network_scripts(platform: &str, big: &str) -> bool {
+    let major: u32 = big
+        .split('.')
+        .next()
+        .and_then(|m| m.parse().ok())
+        .unwrap_or(u32::MAX);
+    match platform {
+        "CentOS" | "RedHat" | "OracleLinux" | "Scientific" => major <= 7,
+        // Amazon Linux 1 (2018.03) and 2; Alibaba Cloud / Aliyun Linux 2.
+        "AmazonLinux" => major <= 2 || major == 2018,
+        "AlibabaCloudLinux" | "AliyunLinux" => major <= 2,
+        _ => false,
+    }
+}
+
+fn evaluate(facts: &Facts, _: &Thresholds) -> Verdict {
+    let os = match facts.os.get() {
+        Ok(os) => os,
+        Err(reason) => {
+            return Verdict::warning(5099, format!("could not tell the distribution: {reason}"))
+        }
+    };
+    let name = format!("{} {}", os.platform, os.version);
+    if !uses_network_scripts(&os.platform, &os.big) {
+        let managers: Vec<String> = ["NetworkManager", "systemd-networkd"]
+            .iter()
+            .filter(|unit| {
+                matches!(
+                    boot_state(facts, &[&format!("{unit}.service")], unit),
+                    BootState::Enabled(_)
+                )
+            })
+            .map(|unit| unit.to_string())
+            .collect();
+        let using = if managers.is_empty() {
+            String::new()
+        } else {
+            format!(" ({} enabled)", managers.join(", "))
+        };
+        return Verdict::ok(format!(
+            "{name} configures its network with its own default service{using}"
+        ));
+    }
+    let manager = boot_state(facts, &["NetworkManager.service"], "NetworkManager");
+    let network = boot_state(facts, &["network.service"], "network");
+    match (&manager, &network) {
+        (BootState::Enabled(m), BootState::Disabled(n) | BootState::Absent(n)) => {
+            Verdict::warning(5001, format!("{name}: {m}, but {n}"))
+        }
+        (_, BootState::Enabled(n)) => Verdict::ok(format!("{name}: {n}")),
+        (BootState::Unknown(reason), _) | (_, BootState::Unknown(reason)) => Verdict::warning(
+            5099,
+            format!("{name}: could not read the network services: {reason}"),
+        ),
+        (_, BootState::Disabled(n) | BootState::Absent(n)) => {
+            Verdict::ok(format!("{name}: NetworkManager is not enabled ({n})"))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::tests::{compliant, set_unit, verdict};
+    use crate::facts::services::UnitEnabled;
+
+    #[test]
+    fn centos7_with_network_service_is_ok() {
+        let v = verdict(&CHECK, &compliant());
+        assert_eq!(v.status, Status::Ok, "{v:?}");
+        assert_eq!(v.evidence, "CentOS 7.9.2009: network.service is enabled");
+    }
+
+    #[test]
+    fn centos7_with_networkmanager_instead_is_warning_5001() {
+        let mut f = compliant();
+        set_unit(&mut f, "NetworkManager.service", UnitEnabled::Enabled);
+        set_unit(&mut f, "network.service", UnitEnabled::Disabled);
+        let v = verdict(&CHECK, &f);
+        assert_eq!((v.status, v.code), (Status::Warning, 5001));
+        assert_eq!(
+            v.evidence,
+            "CentOS 7.9.2009: NetworkManager.service is enabled, but network.service is disabled"
+        );
+    }
+
+    #[test]
+    fn networkmanager_is_fine_on_rocky9() {
+        let mut f = compliant();
+        if let crate::facts::Fact::Known(os) = &mut f.os {
+            os.platform = "Rocky".into();
+            os.big = "9".into();
+        }
+        set_unit(&mut f, "NetworkManager.service", UnitEnabled::Enabled);
+        set_unit(&mut f, "network.service", UnitEnabled::NotFound);
+        assert_eq!(verdict(&CHECK, &f).status, Status::Ok);
+    }
+
+    #[test]
+    fn families_that_use_network_scripts() {
+        assert!(uses_network_scripts("CentOS", "6"));
+        assert!(uses_network_scripts("AmazonLinux", "2"));
+        assert!(uses_network_scripts("AmazonLinux", "2018"));
+        assert!(!uses_network_scripts("AmazonLinux", "2023"));
+        assert!(!uses_network_scripts("CentOS", "8"));
+        assert!(!uses_network_scripts("AlibabaCloudLinux", "3"));
+        assert!(!uses_network_scripts("Ubuntu", "14"));
+    }
+}

@@ -1,0 +1,206 @@
+//! Check 6, ssh: the cloud console logs in as root over SSH: sshd must start at boot and
+//! allow root to log in.
+
+use super::{boot_state, BootState, Check, Code, Status, Verdict};
+use crate::facts::os_release::OsInfo;
+use crate::facts::{sshd_config, Facts};
+use crate::inventory::Thresholds;
+
+pub const CHECK: Check = Check {
+    name: "ssh",
+    title: "Check ssh",
+    reads: "systemctl is-enabled sshd ssh ssh.socket (chkconfig --list on SysV hosts); /etc/ssh/sshd_config (or /usr/etc/ssh/sshd_config) with its Include files; ssh -V",
+    failed_means: "never FAILED",
+    warning_means: "sshd is not enabled at boot, root may not log in (PermitRootLogin no, prohibit-password, without-password, forced-commands-only), no sshd_config, or a source could not be read",
+    suggestion: "Enable the SSH service (systemctl enable sshd) and do not set PermitRootLogin to no: set PermitRootLogin yes in /etc/ssh/sshd_config.",
+    codes: &[
+        Code { code: 6001, status: Status::Warning, meaning: "sshd is not enabled at boot" },
+        Code { code: 6002, status: Status::Warning, meaning: "PermitRootLogin does not allow root to log in" },
+        Code { code: 6003, status: Status::Warning, meaning: "no sshd_config: the OpenSSH server is not installed" },
+        Code { code: 6099, status: Status::Warning, meaning: "the service state or sshd's configuration could not be read" },
+    ],
+    evaluate,
+};
+
+/// The PermitRootLogin sshd uses when the file does not set it. Distributions patch the
+/// upstream default ("yes" before OpenSSH 7.0, then "prohibit-password"): Red Hat kept "yes"
+/// through RHEL 8 (and so did the distributions built from it), SUSE through SLES 15.
+fn default_permit_root_login(
+    os: Option<&OsInfo>,
+    version: Option<(u32, u32)>,
+) -> Option<&'static str> {
+    if let Some(os) = os {
+        let major: u32 = os.big.parse().unwrap_or(u32::MAX);
+        let vendor_yes = match os.platform.as_str() {
+            "CentOS" | "RedHat" | "Rocky" | "AlmaLinux" | "OracleLinux" | "Anolis" => major <= 8,
+            "AlibabaCloudLinux" | "AliyunLinux" => major <= 3,
+            "AmazonLinux" => major <= 2 || major == 2018,
+            "SUSE" | "OpenSUSE" => major <= 15,
+            _ => false,
+        };
+        if vendor_yes {
+            return Some("yes");
+        }
+    }
+    version.map(sshd_config::upstream_default_permit_root_login)
+}
+
+fn evaluate(facts: &Facts, _: &Thresholds) -> Verdict {
+    let service = boot_state(
+        facts,
+        &["sshd.service", "ssh.service", "ssh.socket"],
+        "sshd",
+    );
+    let config = match facts.sshd_config.get() {
+        Err(reason) => {
+            return Verdict::warning(
+                6099,
+                format!("could not read sshd's configuration: {reason}"),
+            )
+        }
+        Ok(None) => {
+            return Verdict::warning(
+                6003,
+                "there is no /etc/ssh/sshd_config: the OpenSSH server is not installed",
+            )
+        }
+        Ok(Some(config)) => config,
+    };
+    let root_login = match &config.permit_root_login {
+        Some(setting) => Ok(format!(
+            "PermitRootLogin {} ({}:{})",
+            setting.value, setting.file, setting.line
+        )),
+        None => match default_permit_root_login(
+            facts.os.known(),
+            facts.openssh_version.known().copied(),
+        ) {
+            Some(value) => Ok(format!(
+                "PermitRootLogin {value} (not set: the default of this OpenSSH)"
+            )),
+            None => Err(format!(
+                "PermitRootLogin is not set and the OpenSSH version is unknown ({})",
+                facts.openssh_version.get().err().unwrap_or_default()
+            )),
+        },
+    };
+    let allowed = |text: &str| text.starts_with("PermitRootLogin yes ");
+    let overrides = if config.match_overrides.is_empty() {
+        String::new()
+    } else {
+        format!("; Match blocks: {}", config.match_overrides.join("; "))
+    };
+    match (service, root_login) {
+        (BootState::Unknown(reason), _) => Verdict::warning(
+            6099,
+            format!("could not tell whether sshd starts at boot: {reason}"),
+        ),
+        (_, Err(reason)) => Verdict::warning(6099, reason),
+        (BootState::Enabled(s), Ok(login)) if allowed(&login) => {
+            Verdict::ok(format!("{s}; {login}{overrides}"))
+        }
+        (BootState::Enabled(s), Ok(login)) => Verdict::warning(
+            6002,
+            format!("root may not log in: {login}; {s}{overrides}"),
+        ),
+        (BootState::Disabled(s) | BootState::Absent(s), Ok(login)) => Verdict::warning(
+            6001,
+            format!("sshd does not start at boot: {s}; {login}{overrides}"),
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::tests::{compliant, set_unit, verdict};
+    use crate::facts::services::UnitEnabled;
+    use crate::facts::Fact;
+    use std::collections::BTreeMap;
+
+    fn with_config(main: &str, files: &[(&str, &str)]) -> Verdict {
+        let mut f = compliant();
+        let files: BTreeMap<String, String> = files
+            .iter()
+            .map(|(p, t)| (p.to_string(), t.to_string()))
+            .collect();
+        f.sshd_config = Fact::Known(Some(sshd_config::resolve(
+            "/etc/ssh/sshd_config",
+            main,
+            &files,
+        )));
+        verdict(&CHECK, &f)
+    }
+
+    #[test]
+    fn permit_root_login_yes_and_enabled_is_ok() {
+        let v = verdict(&CHECK, &compliant());
+        assert_eq!(v.status, Status::Ok, "{v:?}");
+        assert_eq!(
+            v.evidence,
+            "sshd.service is enabled; PermitRootLogin yes (/etc/ssh/sshd_config:1)"
+        );
+    }
+
+    #[test]
+    fn permit_root_login_no_inside_an_include_is_warning_6002() {
+        let v = with_config(
+            "Include /etc/ssh/sshd_config.d/*.conf\nPermitRootLogin yes\n",
+            &[(
+                "/etc/ssh/sshd_config.d/50-hardening.conf",
+                "PermitRootLogin no\n",
+            )],
+        );
+        assert_eq!((v.status, v.code), (Status::Warning, 6002));
+        assert!(v.evidence.starts_with("root may not log in: PermitRootLogin no (/etc/ssh/sshd_config.d/50-hardening.conf:1)"), "{}", v.evidence);
+    }
+
+    #[test]
+    fn unset_permit_root_login_follows_the_vendor_default() {
+        // CentOS 7's OpenSSH 7.4 keeps "yes".
+        assert_eq!(with_config("UseDNS no\n", &[]).status, Status::Ok);
+        let mut f = compliant();
+        if let Fact::Known(os) = &mut f.os {
+            os.platform = "Debian".into();
+            os.big = "12".into();
+        }
+        f.openssh_version = Fact::Known((9, 2));
+        f.sshd_config = Fact::Known(Some(sshd_config::resolve(
+            "/etc/ssh/sshd_config",
+            "UsePAM yes\n",
+            &BTreeMap::new(),
+        )));
+        let v = verdict(&CHECK, &f);
+        assert_eq!(v.code, 6002);
+        assert!(v
+            .evidence
+            .contains("PermitRootLogin prohibit-password (not set: the default of this OpenSSH)"));
+    }
+
+    #[test]
+    fn disabled_sshd_is_warning_6001() {
+        let mut f = compliant();
+        set_unit(&mut f, "sshd.service", UnitEnabled::Disabled);
+        let v = verdict(&CHECK, &f);
+        assert_eq!((v.status, v.code), (Status::Warning, 6001));
+        assert!(v
+            .evidence
+            .starts_with("sshd does not start at boot: sshd.service is disabled"));
+    }
+
+    #[test]
+    fn socket_activation_counts_as_enabled() {
+        let mut f = compliant();
+        set_unit(&mut f, "sshd.service", UnitEnabled::Alias);
+        set_unit(&mut f, "ssh.service", UnitEnabled::Disabled);
+        set_unit(&mut f, "ssh.socket", UnitEnabled::Enabled);
+        assert_eq!(verdict(&CHECK, &f).status, Status::Ok);
+    }
+
+    #[test]
+    fn missing_config_is_6003() {
+        let mut f = compliant();
+        f.sshd_config = Fact::Known(None);
+        assert_eq!(verdict(&CHECK, &f).code, 6003);
+    }
+}
