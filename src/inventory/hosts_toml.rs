@@ -268,6 +268,9 @@ fn resolve(
         become_root: s.become_root.unwrap_or(false),
         connect_timeout: Duration::from_secs(connect_timeout),
         legacy_algorithms: s.legacy_algorithms.unwrap_or(false),
+        jump: None,
+        password_env: None,
+        become_password_env: None,
         groups: Vec::new(),
         thresholds,
     })

@@ -57,6 +57,13 @@ pub struct Target {
     pub become_root: bool,
     pub connect_timeout: Duration,
     pub legacy_algorithms: bool,
+    /// Jump hosts to go through, as OpenSSH's ProxyJump writes them: `[user@]host[:port]`,
+    /// comma-separated for a chain, first hop first.
+    pub jump: Option<String>,
+    /// Environment variable holding the login password (password / keyboard-interactive).
+    pub password_env: Option<String>,
+    /// Environment variable holding the sudo password for `become`.
+    pub become_password_env: Option<String>,
     pub groups: Vec<String>,
     pub thresholds: Thresholds,
 }
@@ -161,6 +168,9 @@ mod tests {
             become_root: false,
             connect_timeout: Duration::from_secs(10),
             legacy_algorithms: false,
+            jump: None,
+            password_env: None,
+            become_password_env: None,
             groups: groups.iter().map(|g| g.to_string()).collect(),
             thresholds: Thresholds::default(),
         }
