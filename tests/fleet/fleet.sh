@@ -13,6 +13,11 @@
 #   @unknown-key   a host key that known_hosts does not list
 #   @changed-key   a host key other than the one known_hosts lists for it
 #   @refused       nothing listens there (FIXTURE is ignored)
+#   @drop-after-auth  authentication succeeds, then the first session kills its sshd: the
+#                  connection drops
+#   @no-sessions   authentication succeeds, every session fails (sshd refuses the chroot)
+#   @become        a plain host whose inventory entry says `become = true`
+# FIXTURE is a folder name under tests/fleet/hosts, or an absolute path to a fixture folder.
 # RUNDIR receives: id_ed25519 (client key), known_hosts, inventory.toml, hosts.tsv.
 set -euo pipefail
 
@@ -61,17 +66,19 @@ copy_with_libs() { # root program path-in-root: also the shared libraries it nee
 }
 
 build_root() { # fixture -> path of its chroot, built once per run
-  local fixture=$1 root="$rundir/roots/$1"
+  local fixture=$1 source="$here/hosts/$1" root
+  case "$fixture" in /*) source=$fixture ;; esac
+  root="$rundir/roots/$(echo "$fixture" | tr '/' '_')"
   [ -d "$root" ] && { echo "$root"; return; }
-  [ -d "$here/hosts/$fixture" ] || die "no fixture named $fixture in $here/hosts"
+  [ -d "$source" ] || die "no fixture $fixture (looked in $source)"
   mkdir -p "$root"
-  cp -a "$here/hosts/$fixture/." "$root/"
+  cp -a "$source/." "$root/"
   mkdir -p "$root/dev" "$root/tmp"
   copy_with_libs "$root" /bin/busybox /bin/busybox
   local bin; bin=$(in_root "$root" /bin)
   # Only the applets scripts need; fixture tools (uname, lsblk, ...) are scripts of their own,
   # and busybox's versions would print this machine's values instead.
-  for applet in sh cat echo printf sleep head tail dd true false test env ls; do
+  for applet in sh cat echo printf sleep head tail dd true false test env ls yes; do
     [ -e "$bin/$applet" ] || [ -L "$bin/$applet" ] || ln -s busybox "$bin/$applet"
   done
   # sshd runs commands as `<login shell> -c CMD`; root's shell is /bin/bash: make it dash.
@@ -146,8 +153,9 @@ INV
     printf '\n[[hosts]]\nname = "%s"\naddress = "%s"\n' "$name" "$ip" >>"$rundir/inventory.toml"
     [ "$variant" = refused ] && continue
     local root; root=$(build_root "$fixture")
+    [ "$variant" = become ] && echo 'become = true' >>"$rundir/inventory.toml"
     case "$variant" in
-      "")
+      ""|become)
         echo "[$ip]:$port $(cut -d' ' -f1,2 "$rundir/host_ed25519.pub")" >>"$rundir/known_hosts"
         if [ $((shared % 16)) -eq 0 ]; then
           group_config="$rundir/sshd-shared-$((shared / 16)).conf"
@@ -159,13 +167,23 @@ INV
         shared=$((shared + 1))
         ips+=("$ip")
         ;;
-      legacy|unknown-key|changed-key)
-        local conf="$rundir/sshd-$name.conf" key="$rundir/other_ed25519"
+      legacy|unknown-key|changed-key|drop-after-auth|no-sessions)
+        local conf="$rundir/sshd-$name.conf" key="$rundir/other_ed25519" chroot=$root
         [ "$variant" = legacy ] && key="$rundir/host_rsa"
+        case "$variant" in drop-after-auth|no-sessions)
+          key="$rundir/host_ed25519"
+          echo "[$ip]:$port $(cut -d' ' -f1,2 "$rundir/host_ed25519.pub")" >>"$rundir/known_hosts" ;;
+        esac
+        if [ "$variant" = no-sessions ]; then
+          # sshd refuses a chroot it does not own exclusively, after authentication.
+          chroot="$rundir/unsafe-chroot"; mkdir -p "$chroot"; chmod 777 "$chroot"
+        fi
         {
           common_config "$key" "$conf.pid"
           echo "ListenAddress $ip:$port"
-          echo "ChrootDirectory $root"
+          echo "ChrootDirectory $chroot"
+          # The session's parent is the sshd process that holds the connection.
+          [ "$variant" = drop-after-auth ] && echo 'ForceCommand kill -9 $PPID'
           if [ "$variant" = legacy ]; then
             echo "KexAlgorithms diffie-hellman-group14-sha1"
             echo "MACs hmac-sha1"
