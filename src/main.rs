@@ -5,13 +5,18 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::Arc;
+
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
+use tokio::signal::unix::{signal, SignalKind};
+use tokio::sync::watch;
 
 use image_check::checks;
 use image_check::facts;
 use image_check::inventory::{self, HostKeyCheck, Target, Thresholds};
-use image_check::report::files::{write_atomic, ReportPaths};
+use image_check::report::files::{remove_partial_files, write_atomic, ReportPaths};
 use image_check::report::summary::{self, HostStatus, SummaryRow};
 use image_check::report::{console, HostReport};
 use image_check::scan::{self, HostId, SavedFacts, ScanOptions};
@@ -207,8 +212,46 @@ async fn run_scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
         save_facts: args.save_facts,
         progress: !args.quiet,
     };
-    let rows = scan::scan(&targets, options).await;
-    finish_fleet(&rows, &args.output, args.quiet)
+    let (stop, interrupted_by) = stop_on_signals();
+    let rows = scan::scan(&targets, options, stop).await;
+    let code = finish_fleet(&rows, &args.output, args.quiet)?;
+    Ok(match interrupted_by.load(Ordering::SeqCst) {
+        0 => code,
+        signal_exit => ExitCode::from(signal_exit),
+    })
+}
+
+/// Listens for SIGINT and SIGTERM: the first asks the scan to stop (and records the exit code,
+/// 130 or 143); the second exits at once, removing the temporary files of writes under way.
+fn stop_on_signals() -> (watch::Receiver<bool>, Arc<AtomicU8>) {
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let exit_code = Arc::new(AtomicU8::new(0));
+    let recorded = exit_code.clone();
+    tokio::spawn(async move {
+        let (Ok(mut interrupt), Ok(mut terminate)) = (
+            signal(SignalKind::interrupt()),
+            signal(SignalKind::terminate()),
+        ) else {
+            return;
+        };
+        let code = tokio::select! {
+            _ = interrupt.recv() => 130,
+            _ = terminate.recv() => 143,
+        };
+        recorded.store(code, Ordering::SeqCst);
+        eprintln!(
+            "image_check: stopping: no new hosts; hosts in flight get {} s to finish (signal again to stop at once)",
+            scan::STOP_GRACE.as_secs()
+        );
+        let _ = stop_tx.send(true);
+        tokio::select! {
+            _ = interrupt.recv() => {}
+            _ = terminate.recv() => {}
+        }
+        remove_partial_files();
+        std::process::exit(i32::from(code));
+    });
+    (stop_rx, exit_code)
 }
 
 /// Writes summary.csv, prints the table unless quiet, and turns the rows into the exit code.

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
-use tokio::sync::Semaphore;
+use tokio::sync::{watch, Semaphore};
 use tokio::task::JoinSet;
 
 use crate::checks::{self, CheckResult, Status};
@@ -127,8 +127,16 @@ async fn collect_over_ssh(
     target: &Target,
     deadline: Duration,
 ) -> Result<Facts, String> {
-    let transport = ssh::connect(ctx, target, deadline).await?;
+    // Half the host's deadline for any one command, so a hung command costs one fact, not
+    // the whole host.
+    let transport = ssh::connect(ctx, target, deadline / 2).await?;
     let facts = facts::collect(&transport).await;
+    if transport.is_closed() {
+        return Err(
+            "the server closed the connection after authentication, before the facts were read"
+                .into(),
+        );
+    }
     transport.close().await;
     Ok(facts)
 }
@@ -212,8 +220,24 @@ async fn scan_host(ctx: Arc<SshContext>, target: Target, options: Arc<ScanOption
     })
 }
 
-/// Scans every target and returns one row per target, in inventory order.
-pub async fn scan(targets: &[Target], options: ScanOptions) -> Vec<SummaryRow> {
+/// How long hosts still in flight may take to finish once a scan is asked to stop.
+pub const STOP_GRACE: Duration = Duration::from_secs(5);
+
+/// Resolves once `stop` turns true; never, if its sender is gone without doing so.
+async fn stopped(mut stop: watch::Receiver<bool>) {
+    if stop.wait_for(|stop| *stop).await.is_err() {
+        std::future::pending::<()>().await;
+    }
+}
+
+/// Scans every target and returns one row per target, in inventory order. When `stop` turns
+/// true, no new host is started, hosts in flight get [`STOP_GRACE`] to finish, and every host
+/// without a result is marked interrupted.
+pub async fn scan(
+    targets: &[Target],
+    options: ScanOptions,
+    stop: watch::Receiver<bool>,
+) -> Vec<SummaryRow> {
     let progress = ProgressBar::with_draw_target(
         Some(targets.len() as u64),
         if options.progress {
@@ -234,10 +258,19 @@ pub async fn scan(targets: &[Target], options: ScanOptions) -> Vec<SummaryRow> {
     let slots = Arc::new(Semaphore::new(options.concurrency));
     let mut tasks = JoinSet::new();
     let mut rows: Vec<Option<SummaryRow>> = vec![None; targets.len()];
+    let mut stopping = false;
     for (index, target) in targets.iter().enumerate() {
         // Wait for a slot before spawning, so at most `concurrency` connections exist at once.
-        let Ok(permit) = slots.clone().acquire_owned().await else {
-            break;
+        let permit = tokio::select! {
+            biased;
+            _ = stopped(stop.clone()) => {
+                stopping = true;
+                break;
+            }
+            permit = slots.clone().acquire_owned() => match permit {
+                Ok(permit) => permit,
+                Err(_) => break,
+            },
         };
         let (ctx, options, target) = (ctx.clone(), options.clone(), target.clone());
         tasks.spawn(async move {
@@ -249,18 +282,50 @@ pub async fn scan(targets: &[Target], options: ScanOptions) -> Vec<SummaryRow> {
             record(done, &mut rows, &progress);
         }
     }
-    while let Some(done) = tasks.join_next().await {
-        record(done, &mut rows, &progress);
+    while !stopping {
+        tokio::select! {
+            done = tasks.join_next() => match done {
+                Some(done) => record(done, &mut rows, &progress),
+                None => break,
+            },
+            _ = stopped(stop.clone()) => stopping = true,
+        }
+    }
+    if stopping {
+        let grace = tokio::time::sleep(STOP_GRACE);
+        tokio::pin!(grace);
+        loop {
+            tokio::select! {
+                done = tasks.join_next() => match done {
+                    Some(done) => record(done, &mut rows, &progress),
+                    None => break,
+                },
+                _ = &mut grace => {
+                    tasks.abort_all();
+                    while let Some(done) = tasks.join_next().await {
+                        record(done, &mut rows, &progress);
+                    }
+                    break;
+                }
+            }
+        }
     }
     progress.finish_and_clear();
     rows.into_iter()
         .zip(targets)
         .map(|(row, target)| {
             row.unwrap_or_else(|| {
-                unreachable_row(
-                    &HostId::of(target),
-                    "internal error: the host's task did not finish",
-                )
+                let host = HostId::of(target);
+                if stopping {
+                    let mut row = unreachable_row(
+                        &host,
+                        "the scan was interrupted before this host finished",
+                    );
+                    row.status = HostStatus::Interrupted;
+                    row
+                } else {
+                    unreachable_row(&host, "internal error: the host's task did not finish")
+                }
             })
         })
         .collect()

@@ -4,16 +4,7 @@
 
 mod common;
 
-use std::collections::HashMap;
-
-use common::{image_check, out_dir, read_summary, Fleet};
-
-fn rows_by_host(dir: &std::path::Path) -> HashMap<String, HashMap<String, String>> {
-    read_summary(dir)
-        .into_iter()
-        .map(|row| (row["host"].clone(), row))
-        .collect()
-}
+use common::{image_check, out_dir, read_summary, rows_by_host, Fleet};
 
 fn stderr(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
@@ -66,7 +57,7 @@ fn scan_reports_header_facts_of_every_distribution() {
         ("centos6", "CentOS", "6.10", "x86_64", "40"),
         ("centos7", "CentOS", "7.9", "x86_64", "40"),
         ("rocky9", "Rocky", "9.3", "x86_64", "100"),
-        ("ubuntu1804", "Ubuntu", "18.04", "x86_64", "30"),
+        ("ubuntu1804", "Ubuntu", "18.04", "x86_64", "40"),
         ("ubuntu2204", "Ubuntu", "22.04", "x86_64", "50"),
         ("ubuntu2204-arm", "Ubuntu", "22.04", "aarch64", "20"),
         ("debian12", "Debian", "12.4", "x86_64", "40"),

@@ -1,7 +1,7 @@
 //! Check 7, firewall: a firewall in the image keeps the cloud from configuring the instance.
 
 use super::{Check, Code, Status, Verdict};
-use crate::facts::Facts;
+use crate::facts::{Facts, FIREWALL_UNITS};
 use crate::inventory::Thresholds;
 
 pub const CHECK: Check = Check {
@@ -21,11 +21,11 @@ pub const CHECK: Check = Check {
 fn evaluate(facts: &Facts, _: &Thresholds) -> Verdict {
     let mut active = Vec::new();
     let mut unknown = Vec::new();
-    match facts.firewall_units.get() {
+    match facts.active_units.get() {
         Ok(units) => active.extend(
             units
                 .iter()
-                .filter(|(_, on)| *on)
+                .filter(|(unit, on)| *on && FIREWALL_UNITS.contains(&unit.as_str()))
                 .map(|(unit, _)| format!("{unit} is active")),
         ),
         Err(reason) => unknown.push(reason.to_string()),
@@ -52,7 +52,7 @@ fn evaluate(facts: &Facts, _: &Thresholds) -> Verdict {
     }
     if !active.is_empty() {
         Verdict::warning(7001, active.join("; "))
-    } else if facts.firewall_units.known().is_none() && !unknown.is_empty() {
+    } else if facts.active_units.known().is_none() && !unknown.is_empty() {
         Verdict::warning(
             7099,
             format!(
@@ -74,7 +74,7 @@ mod tests {
     #[test]
     fn active_firewalld_is_warning_7001() {
         let mut f = compliant();
-        f.firewall_units = Fact::Known(vec![
+        f.active_units = Fact::Known(vec![
             ("firewalld.service".into(), true),
             ("iptables.service".into(), false),
         ]);
@@ -96,7 +96,7 @@ mod tests {
     #[test]
     fn sysv_iptables_on_is_warning_and_sysv_answers_without_systemctl() {
         let mut f = compliant();
-        f.firewall_units = Fact::unknown("`systemctl is-active ...`: command not found");
+        f.active_units = Fact::unknown("`systemctl is-active ...`: command not found");
         f.sysv_services = Fact::Known(Some(
             [("iptables".to_string(), true), ("sshd".to_string(), true)].into(),
         ));
@@ -111,7 +111,7 @@ mod tests {
     #[test]
     fn nothing_readable_is_7099() {
         let mut f = compliant();
-        f.firewall_units = Fact::unknown("System has not been booted with systemd");
+        f.active_units = Fact::unknown("System has not been booted with systemd");
         f.sysv_services = Fact::Known(None);
         assert_eq!(verdict(&CHECK, &f).code, 7099);
     }

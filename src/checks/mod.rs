@@ -308,16 +308,18 @@ pub(crate) mod tests {
             qemu_ga_files: Fact::Known(vec![]),
             units_enabled: units.iter().map(|(u, s)| (u.to_string(), Fact::Known(*s))).collect(),
             sysv_services: Fact::Known(None),
-            firewall_units: Fact::Known(crate::facts::FIREWALL_UNITS.iter().map(|u| (u.to_string(), false)).collect()),
+            active_units: Fact::Known(
+                crate::facts::ACTIVE_UNITS.iter().map(|u| (u.to_string(), *u == "sshd.service")).collect(),
+            ),
             ufw_enabled: Fact::Known(None),
             sshd_config: Fact::Known(Some(sshd_config::resolve("/etc/ssh/sshd_config", "PermitRootLogin yes\n", &BTreeMap::new()))),
             openssh_version: Fact::Known((7, 4)),
             root_ext: Fact::Known(None),
-            fstab: Fact::Known(fstab::parse_fstab(
+            fstab: Fact::Known(Some(fstab::parse_fstab(
                 "/dev/mapper/centos-root /                       xfs     defaults        0 0\n\
                  UUID=6a0c8a9e-3f9b-4c57-9a40-1d3c8a7b2f10 /boot                   xfs     defaults        0 0\n\
                  /dev/mapper/centos-swap swap                    swap    defaults        0 0\n",
-            )),
+            ))),
             blkid: Fact::Known(blkid::parse_blkid(
                 "/dev/vda1: UUID=\"6a0c8a9e-3f9b-4c57-9a40-1d3c8a7b2f10\" TYPE=\"xfs\"\n\
                  /dev/vda2: UUID=\"Yc2mHk-0n7F-0Q3u-Uq2v-0b8S-kf2e-9xYk4d\" TYPE=\"LVM2_member\"\n\

@@ -9,7 +9,7 @@ use crate::inventory::Thresholds;
 pub const CHECK: Check = Check {
     name: "ssh",
     title: "Check ssh",
-    reads: "systemctl is-enabled sshd ssh ssh.socket (chkconfig --list on SysV hosts); /etc/ssh/sshd_config (or /usr/etc/ssh/sshd_config) with its Include files; ssh -V",
+    reads: "systemctl is-enabled and is-active of sshd, ssh, ssh.socket, sshd.socket (chkconfig --list on SysV hosts); /etc/ssh/sshd_config (or /usr/etc/ssh/sshd_config) with its Include files; ssh -V",
     failed_means: "never FAILED",
     warning_means: "sshd is not enabled at boot, root may not log in (PermitRootLogin no, prohibit-password, without-password, forced-commands-only), no sshd_config, or a source could not be read",
     suggestion: "Enable the SSH service (systemctl enable sshd) and do not set PermitRootLogin to no: set PermitRootLogin yes in /etc/ssh/sshd_config.",
@@ -21,6 +21,9 @@ pub const CHECK: Check = Check {
     ],
     evaluate,
 };
+
+/// The names sshd goes by: Red Hat and SUSE's, Debian's, and their socket units.
+const SSH_UNITS: &[&str] = &["sshd.service", "ssh.service", "ssh.socket", "sshd.socket"];
 
 /// The PermitRootLogin sshd uses when the file does not set it. Distributions patch the
 /// upstream default ("yes" before OpenSSH 7.0, then "prohibit-password"): Red Hat kept "yes"
@@ -46,11 +49,22 @@ fn default_permit_root_login(
 }
 
 fn evaluate(facts: &Facts, _: &Thresholds) -> Verdict {
-    let service = boot_state(
-        facts,
-        &["sshd.service", "ssh.service", "ssh.socket"],
-        "sshd",
-    );
+    let mut service = boot_state(facts, SSH_UNITS, "sshd");
+    if !matches!(service, BootState::Enabled(_)) {
+        // Socket activation and vendor links under /usr (Flatcar) start sshd at boot without
+        // `is-enabled` saying so: running now is the evidence then.
+        let running = facts.active_units.known().and_then(|units| {
+            units
+                .iter()
+                .find(|(unit, on)| *on && SSH_UNITS.contains(&unit.as_str()))
+                .map(|(unit, _)| unit.clone())
+        });
+        if let Some(unit) = running {
+            service = BootState::Enabled(format!(
+                "{unit} is active (started without an enablement link)"
+            ));
+        }
+    }
     let config = match facts.sshd_config.get() {
         Err(reason) => {
             return Verdict::warning(
@@ -181,6 +195,7 @@ mod tests {
     fn disabled_sshd_is_warning_6001() {
         let mut f = compliant();
         set_unit(&mut f, "sshd.service", UnitEnabled::Disabled);
+        f.active_units = Fact::Known(vec![("sshd.service".into(), false)]);
         let v = verdict(&CHECK, &f);
         assert_eq!((v.status, v.code), (Status::Warning, 6001));
         assert!(v
@@ -195,6 +210,20 @@ mod tests {
         set_unit(&mut f, "ssh.service", UnitEnabled::Disabled);
         set_unit(&mut f, "ssh.socket", UnitEnabled::Enabled);
         assert_eq!(verdict(&CHECK, &f).status, Status::Ok);
+    }
+
+    #[test]
+    fn active_socket_without_enablement_link_counts() {
+        let mut f = compliant();
+        set_unit(&mut f, "sshd.service", UnitEnabled::Disabled);
+        set_unit(&mut f, "sshd.socket", UnitEnabled::Disabled);
+        f.active_units = Fact::Known(vec![
+            ("sshd.service".into(), false),
+            ("sshd.socket".into(), true),
+        ]);
+        let v = verdict(&CHECK, &f);
+        assert_eq!(v.status, Status::Ok, "{v:?}");
+        assert!(v.evidence.starts_with("sshd.socket is active"));
     }
 
     #[test]

@@ -26,7 +26,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use futures_util::future::join_all;
 use serde::{Deserialize, Serialize};
 
-use crate::transport::{Command, CommandOutput, FileKind, ReadError, Transport};
+use crate::transport::{Command, CommandOutput, FileKind, ReadError, Transport, OUTPUT_CAP};
 use disks::{Mount, SystemDisk};
 use os_release::OsInfo;
 use partition_table::PartitionTable;
@@ -125,8 +125,9 @@ pub struct Facts {
     pub units_enabled: BTreeMap<String, Fact<UnitEnabled>>,
     /// `chkconfig --list` at runlevel 3; None where there is no chkconfig (systemd-only hosts).
     pub sysv_services: Fact<Option<BTreeMap<String, bool>>>,
-    /// `systemctl is-active` of [`FIREWALL_UNITS`].
-    pub firewall_units: Fact<Vec<(String, bool)>>,
+    /// `systemctl is-active` of [`ACTIVE_UNITS`]: firewalls, and sshd where it is started in
+    /// ways `is-enabled` cannot see (socket activation, vendor links under /usr).
+    pub active_units: Fact<Vec<(String, bool)>>,
     /// ENABLED= of /etc/ufw/ufw.conf; None when ufw is not installed.
     pub ufw_enabled: Fact<Option<bool>>,
     /// The effective sshd configuration; None when no sshd_config exists.
@@ -135,7 +136,8 @@ pub struct Facts {
     pub openssh_version: Fact<(u32, u32)>,
     /// `tune2fs -l` of the root device; None when / is not ext2/3/4.
     pub root_ext: Fact<Option<tune2fs::Ext4Info>>,
-    pub fstab: Fact<fstab::Fstab>,
+    /// /etc/fstab; None when the host has none (Flatcar, systemd mount units only).
+    pub fstab: Fact<Option<fstab::Fstab>>,
     /// `blkid`
     pub blkid: Fact<Vec<blkid::BlkidEntry>>,
     /// /etc/passwd
@@ -156,6 +158,7 @@ pub const ENABLED_UNITS: &[&str] = &[
     "sshd.service",
     "ssh.service",
     "ssh.socket",
+    "sshd.socket",
     "NetworkManager.service",
     "network.service",
     "systemd-networkd.service",
@@ -171,6 +174,20 @@ pub const FIREWALL_UNITS: &[&str] = &[
     "nftables.service",
     "SuSEfirewall2.service",
     "netfilter-persistent.service",
+];
+
+/// The units whose running state is asked for: the firewalls and sshd's units.
+pub const ACTIVE_UNITS: &[&str] = &[
+    "firewalld.service",
+    "iptables.service",
+    "ip6tables.service",
+    "nftables.service",
+    "SuSEfirewall2.service",
+    "netfilter-persistent.service",
+    "sshd.service",
+    "ssh.service",
+    "sshd.socket",
+    "ssh.socket",
 ];
 
 const QEMU_GA_FILES: &[&str] = &[
@@ -196,6 +213,13 @@ async fn run_raw<T: Transport>(t: &T, cmd: &Command) -> Result<CommandOutput, St
 /// Text of a command's stdout when it succeeded, or the reason it did not.
 async fn run_cmd<T: Transport>(t: &T, cmd: Command) -> Result<String, String> {
     let output = run_raw(t, &cmd).await?;
+    if output.truncated {
+        return Err(format!(
+            "`{}` printed more than {} MiB: output cut, not parsed",
+            cmd.display(),
+            OUTPUT_CAP >> 20
+        ));
+    }
     if output.success() {
         Ok(output.stdout_text())
     } else {
@@ -210,6 +234,10 @@ async fn run<T: Transport>(t: &T, argv: &[&str]) -> Result<String, String> {
 /// Text of a file; None when it does not exist; Err for any other failure.
 async fn read_optional<T: Transport>(t: &T, path: &str) -> Result<Option<String>, String> {
     match t.read_file(path).await {
+        Ok(contents) if contents.truncated => Err(format!(
+            "{path} is larger than {} MiB: not parsed",
+            OUTPUT_CAP >> 20
+        )),
         Ok(contents) => Ok(Some(String::from_utf8_lossy(&contents.bytes).into_owned())),
         Err(ReadError::NotFound(_)) => Ok(None),
         Err(e) => Err(format!("cannot read {e}")),
@@ -269,11 +297,11 @@ pub async fn collect<T: Transport>(t: &T) -> Facts {
         },
         async {
             tokio::join!(
-                firewall_units(t),
+                active_units(t),
                 read_optional(t, "/etc/ufw/ufw.conf"),
                 sshd_main_config(t),
                 openssh_version(t),
-                read(t, "/etc/fstab"),
+                read_optional(t, "/etc/fstab"),
                 run_cmd(t, Command::new(&["blkid"]).privileged()),
             )
         },
@@ -321,12 +349,12 @@ pub async fn collect<T: Transport>(t: &T) -> Facts {
             .zip(units)
             .collect(),
         sysv_services: Fact::from_result(chkconfig),
-        firewall_units: Fact::from_result(firewall),
+        active_units: Fact::from_result(firewall),
         ufw_enabled: Fact::from_result(ufw.map(|text| text.map(|t| ufw_enabled(&t)))),
         sshd_config,
         openssh_version: Fact::from_result(ssh_version),
         root_ext,
-        fstab: Fact::from_result(fstab_text.map(|text| fstab::parse_fstab(&text))),
+        fstab: Fact::from_result(fstab_text.map(|text| text.map(|t| fstab::parse_fstab(&t)))),
         blkid: Fact::from_result(blkid_text.map(|text| blkid::parse_blkid(&text))),
         passwd: Fact::from_result(passwd_text.map(|text| passwd::parse_passwd(&text))),
         passwd_program: Fact::from_result(passwd_program),
@@ -397,16 +425,16 @@ async fn unit_enabled<T: Transport>(t: &T, unit: &str) -> Fact<UnitEnabled> {
     }
 }
 
-async fn firewall_units<T: Transport>(t: &T) -> Result<Vec<(String, bool)>, String> {
+async fn active_units<T: Transport>(t: &T) -> Result<Vec<(String, bool)>, String> {
     let mut argv = vec!["systemctl", "is-active"];
-    argv.extend(FIREWALL_UNITS);
+    argv.extend(ACTIVE_UNITS);
     let cmd = Command::new(&argv);
     // is-active exits 3 when some unit is inactive: the lines are the answer either way.
     let out = run_raw(t, &cmd).await?;
     if out.exit_status == Some(127) {
         return Err(out.failure_reason(&cmd));
     }
-    services::parse_is_active(FIREWALL_UNITS, &out.stdout_text())
+    services::parse_is_active(ACTIVE_UNITS, &out.stdout_text())
 }
 
 async fn chkconfig<T: Transport>(t: &T) -> Result<Option<BTreeMap<String, bool>>, String> {
@@ -530,21 +558,23 @@ async fn driver_facts<T: Transport>(
             loaded,
         };
     };
-    let (config_path, builtin_path, dep_path) = (
-        format!("/boot/config-{k}"),
+    let (builtin_path, dep_path) = (
         format!("/lib/modules/{k}/modules.builtin"),
         format!("/lib/modules/{k}/modules.dep"),
     );
     let (config, builtin, dep, initramfs) = tokio::join!(
-        read(t, &config_path),
+        kernel_config(t, k),
         read(t, &builtin_path),
         read(t, &dep_path),
         initramfs_listing(t, k, os),
     );
     DriverFacts {
-        kernel_config: Fact::from_result(
-            config.map(|text| kernel_modules::parse_kernel_config(&text)),
-        ),
+        kernel_config: Fact::from_result(config.map(|text| {
+            // Thousands of symbols; the check needs the virtio ones, and facts.json stays small.
+            let mut symbols = kernel_modules::parse_kernel_config(&text);
+            symbols.retain(|name, _| name.contains("VIRTIO"));
+            symbols
+        })),
         builtin: Fact::from_result(
             builtin.map(|text| kernel_modules::module_names_from_paths(&text)),
         ),
@@ -554,6 +584,25 @@ async fn driver_facts<T: Transport>(
         ),
         loaded,
     }
+}
+
+/// The build configuration of kernel `k`: /boot on most distributions, /usr/boot on Flatcar,
+/// beside the modules on Fedora and Arch.
+async fn kernel_config<T: Transport>(t: &T, k: &str) -> Result<String, String> {
+    let candidates = [
+        format!("/boot/config-{k}"),
+        format!("/usr/boot/config-{k}"),
+        format!("/lib/modules/{k}/config"),
+    ];
+    for path in &candidates {
+        if let Some(text) = read_optional(t, path).await? {
+            return Ok(text);
+        }
+    }
+    Err(format!(
+        "no kernel configuration: {} do not exist",
+        candidates.join(", ")
+    ))
 }
 
 /// Lists the initramfs of kernel `k`: dracut's `lsinitrd` on most families, initramfs-tools'

@@ -3,6 +3,8 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
 
 /// Longest folder name made from a host name; the rest is replaced by a hash.
 const MAX_NAME: usize = 80;
@@ -47,25 +49,45 @@ fn fnv1a(bytes: &[u8]) -> u64 {
     })
 }
 
-/// Writes `contents` to `path` through a temporary file in the same folder and a rename.
+/// Temporary files being written now, so an immediate exit can remove them.
+static IN_PROGRESS: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+fn in_progress() -> std::sync::MutexGuard<'static, Vec<PathBuf>> {
+    IN_PROGRESS.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Writes `contents` to `path` through a temporary file in the same folder, flushed to disk,
+/// and a rename: a reader sees the old file or the whole new one, never part of it.
 pub fn write_atomic(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    static SEQUENCE: AtomicU64 = AtomicU64::new(0);
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir)?;
     let file_name = path
         .file_name()
         .and_then(|n| n.to_str())
         .unwrap_or("report");
-    let tmp = dir.join(format!(".{file_name}.{}.tmp", std::process::id()));
+    let unique = SEQUENCE.fetch_add(1, Ordering::Relaxed);
+    let tmp = dir.join(format!(".{file_name}.{}-{unique}.tmp", std::process::id()));
+    in_progress().push(tmp.clone());
     let result = (|| {
         let mut file = std::fs::File::create(&tmp)?;
         file.write_all(contents)?;
         file.sync_data()?;
         std::fs::rename(&tmp, path)
     })();
+    in_progress().retain(|p| p != &tmp);
     if result.is_err() {
         let _ = std::fs::remove_file(&tmp);
     }
     result
+}
+
+/// Deletes the temporary files of writes still under way: called before exiting at once, so
+/// no half-written file is left behind.
+pub fn remove_partial_files() {
+    for tmp in in_progress().drain(..) {
+        let _ = std::fs::remove_file(tmp);
+    }
 }
 
 /// The files of one host's report.

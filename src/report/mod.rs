@@ -2,7 +2,11 @@
 //! the console output. Formats only: every verdict was decided before it gets here.
 
 pub mod console;
+pub mod diff;
 pub mod files;
+pub mod fleet_view;
+pub mod html;
+pub mod markdown;
 pub mod summary;
 
 use serde::Serialize;

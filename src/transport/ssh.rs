@@ -6,6 +6,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -138,6 +139,7 @@ pub struct SshTransport {
     channels: Semaphore,
     sftp: OnceCell<Option<russh_sftp::client::SftpSession>>,
     command_timeout: Duration,
+    successes: AtomicUsize,
 }
 
 fn client_config(kh: &KnownHosts, target: &Target) -> Arc<client::Config> {
@@ -206,6 +208,7 @@ pub async fn connect(
             channels: Semaphore::new(CHANNELS_PER_HOST),
             sftp: OnceCell::new(),
             command_timeout,
+            successes: AtomicUsize::new(0),
         }),
         Err(_) => Err(format!(
             "connect timeout: no SSH session within {} s",
@@ -406,8 +409,21 @@ impl SshTransport {
         let mut channel = self.handle.channel_open_session().await.map_err(lost)?;
         channel.exec(true, command).await.map_err(lost)?;
         let mut output = CommandOutput::default();
+        // A command that hangs must not take the whole host down with it.
+        let deadline = tokio::time::Instant::now() + self.command_timeout;
         // Read until the channel is gone, not until EOF: OpenSSH sends exit-status after EOF.
-        while let Some(msg) = channel.wait().await {
+        loop {
+            let msg = match tokio::time::timeout_at(deadline, channel.wait()).await {
+                Ok(Some(msg)) => msg,
+                Ok(None) => break,
+                Err(_) => {
+                    let _ = channel.close().await;
+                    return Err(TransportError::Other(format!(
+                        "no answer within {} s",
+                        self.command_timeout.as_secs()
+                    )));
+                }
+            };
             let dropped = match msg {
                 ChannelMsg::Data { data } => append_capped(&mut output.stdout, &data),
                 ChannelMsg::ExtendedData { data, ext: 1 } => {
@@ -419,13 +435,24 @@ impl SshTransport {
                 }
                 _ => false,
             };
-            if dropped && !output.truncated {
+            if dropped {
+                // Stop the flood and do not wait for the rest: the server may hold the channel
+                // open until the writer ends, which it never does while its pipe is full.
                 output.truncated = true;
-                // Stop the flood; what arrives until the close is confirmed is discarded.
                 let _ = channel.close().await;
+                break;
             }
         }
+        if output.exit_status == Some(0) {
+            self.successes.fetch_add(1, Ordering::Relaxed);
+        }
         Ok(output)
+    }
+
+    /// How many commands succeeded and files were read so far: zero after collection means the
+    /// server let us log in but gave us nothing.
+    pub fn successes(&self) -> usize {
+        self.successes.load(Ordering::Relaxed)
     }
 }
 
@@ -474,6 +501,7 @@ impl Transport for SshTransport {
             })?;
         let truncated = bytes.len() > OUTPUT_CAP;
         bytes.truncate(OUTPUT_CAP);
+        self.successes.fetch_add(1, Ordering::Relaxed);
         Ok(FileContents { bytes, truncated })
     }
 
@@ -550,6 +578,11 @@ impl Transport for SshTransport {
 }
 
 impl SshTransport {
+    /// True once the server has dropped the connection.
+    pub fn is_closed(&self) -> bool {
+        self.handle.is_closed()
+    }
+
     /// Closes the connection politely; errors do not matter at this point.
     pub async fn close(self) {
         if let Some(Some(sftp)) = self.sftp.get() {

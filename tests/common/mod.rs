@@ -69,14 +69,53 @@ impl Drop for Fleet {
     }
 }
 
-/// Runs the built `image_check` binary with no terminal and no ssh-agent.
-pub fn image_check(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_image_check"))
+/// The built `image_check` binary, with no terminal, no ssh-agent and no key passphrase.
+pub fn image_check_command(args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_image_check"));
+    command
         .args(args)
         .env_remove("SSH_AUTH_SOCK")
-        .stdin(std::process::Stdio::null())
-        .output()
-        .expect("run image_check")
+        .env_remove("IMAGE_CHECK_KEY_PASSPHRASE")
+        .stdin(std::process::Stdio::null());
+    command
+}
+
+/// Runs [`image_check_command`] to the end.
+pub fn image_check(args: &[&str]) -> Output {
+    image_check_command(args).output().expect("run image_check")
+}
+
+/// A copy of fixture `base` under /srv (where sshd accepts chroots), changed by `edit`, for
+/// hosts that misbehave in one way.
+pub fn fault_fixture(name: &str, base: &str, edit: impl FnOnce(&Path)) -> PathBuf {
+    let dir = PathBuf::from(format!(
+        "/srv/image-check-fleet/fixtures-{}/{name}",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.parent().unwrap()).unwrap();
+    let source = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fleet/hosts")
+        .join(base);
+    let status = Command::new("cp")
+        .arg("-a")
+        .arg(&source)
+        .arg(&dir)
+        .status()
+        .unwrap();
+    assert!(status.success(), "copy {}", source.display());
+    edit(&dir);
+    dir
+}
+
+/// Writes an executable `#!/bin/sh` stand-in at `path` inside a fixture.
+pub fn script(fixture: &Path, path: &str, body: &str) {
+    use std::os::unix::fs::PermissionsExt;
+    let file = fixture.join(path.trim_start_matches('/'));
+    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+    let _ = std::fs::remove_file(&file);
+    std::fs::write(&file, format!("#!/bin/sh\n{body}\n")).unwrap();
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o755)).unwrap();
 }
 
 /// A fresh, empty folder for one test's output.
@@ -85,6 +124,16 @@ pub fn out_dir(name: &str) -> PathBuf {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
+}
+
+/// summary.csv rows by host name.
+pub fn rows_by_host(
+    dir: &Path,
+) -> std::collections::HashMap<String, std::collections::HashMap<String, String>> {
+    read_summary(dir)
+        .into_iter()
+        .map(|row| (row["host"].clone(), row))
+        .collect()
 }
 
 /// summary.csv as records keyed by the header.
