@@ -402,6 +402,9 @@ fn print_checks(json: bool) -> ExitCode {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Each host in flight holds a socket; the soft limit (often 1024) would cap a large scan.
+    // Failing to raise it is not fatal: -c bounds what the scan opens.
+    let _ = rlimit::increase_nofile_limit(u64::MAX);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -169,6 +169,7 @@ pub fn parse_hosts_toml(
             }
         }
         let resolved = resolved.over(&defaults);
+        let entry_line = line_col(text, name.span().start).0;
         let template = resolve(
             &resolved,
             &errors,
@@ -188,7 +189,7 @@ pub fn parse_hosts_toml(
                     format!("duplicate host name {name_value:?} (first defined on line {first_line}): names must be unique"),
                 ));
             }
-            seen.insert(name_value.clone(), line_col(text, name.span().start).0);
+            seen.insert(name_value.clone(), entry_line);
             targets.push(Target {
                 name: name_value,
                 address,

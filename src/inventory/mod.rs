@@ -1,6 +1,7 @@
 //! Inventory: who to scan. Parses inventory files into plain [`Target`] values and selects
 //! them with `--limit`. Knows nothing about SSH sessions.
 
+mod ansible;
 mod hosts_toml;
 mod range;
 
@@ -9,6 +10,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+pub use ansible::{detect_format, parse_ansible_ini, parse_ansible_yaml, parse_inventory, Format};
 pub use hosts_toml::parse_hosts_toml;
 
 /// What to do with a server key that known_hosts does not vouch for.
@@ -77,7 +79,8 @@ pub struct InventoryError {
     pub message: String,
 }
 
-/// Reads and resolves an inventory file.
+/// Reads and resolves an inventory file: hosts.toml, Ansible INI or Ansible YAML, told apart by
+/// content (see [`detect_format`]).
 pub fn load(path: &Path) -> Result<Vec<Target>, InventoryError> {
     let bytes = std::fs::read(path).map_err(|e| InventoryError {
         file: path.to_path_buf(),
@@ -92,7 +95,7 @@ pub fn load(path: &Path) -> Result<Vec<Target>, InventoryError> {
             e.utf8_error().valid_up_to()
         ),
     })?;
-    parse_hosts_toml(&text, path, &UserPaths::from_env())
+    parse_inventory(&text, path, &UserPaths::from_env())
 }
 
 /// Where `~` and the OpenSSH default files are, so parsing stays a pure function of its inputs.
