@@ -7,5 +7,6 @@ pub mod checks;
 pub mod facts;
 pub mod inventory;
 pub mod report;
+pub mod run;
 pub mod scan;
 pub mod transport;

@@ -16,17 +16,21 @@ use tokio::sync::watch;
 use image_check::checks;
 use image_check::facts;
 use image_check::inventory::{self, HostKeyCheck, Target, Thresholds};
+use image_check::report::diff::{self, FailOn};
 use image_check::report::files::{remove_partial_files, write_atomic, ReportPaths};
-use image_check::report::summary::{self, HostStatus, SummaryRow};
-use image_check::report::{console, HostReport};
+use image_check::report::summary::{HostStatus, SummaryRow};
+use image_check::report::{console, HostReport, TOOL_VERSION};
+use image_check::run::{self, RunLock, RunOutcome, RunRecord};
 use image_check::scan::{self, HostId, SavedFacts, ScanOptions};
 use image_check::transport::local::LocalTransport;
 
 const EXIT_CODES: &str = "\
 Exit codes:
-  0  every host was reached and no check FAILED
-  1  at least one check FAILED or one host was unreachable
-  2  bad usage or a bad inventory";
+  0    every host was reached and no check FAILED (or, with --baseline and --fail-on
+       new-failed / new-any, nothing got worse)
+  1    at least one check FAILED or one host was unreachable (or what --fail-on names)
+  2    bad usage, a bad inventory, or the output folder is locked by another run
+  130  interrupted by SIGINT (Ctrl-C); 143 by SIGTERM: finished hosts are reported";
 
 #[derive(Parser)]
 #[command(name = "image_check", version, about = "Checks that Linux servers can become cloud images (Alibaba Cloud's image_check, for a fleet over SSH)", after_help = EXIT_CODES)]
@@ -58,6 +62,24 @@ enum Commands {
         #[arg(long)]
         json: bool,
     },
+    /// What changed between two runs (run folders or summary.csv files): new, fixed and
+    /// still failing checks, hosts that became unreachable, hosts added and removed.
+    #[command(after_help = EXIT_CODES)]
+    Diff {
+        /// The earlier run: a run folder or its summary.csv.
+        old: PathBuf,
+        /// The later run: a run folder or its summary.csv.
+        new: PathBuf,
+        /// Folder for changes.csv and changes.json.
+        #[arg(short = 'o', long = "output", default_value = ".")]
+        output: PathBuf,
+        /// What makes the exit code 1.
+        #[arg(long = "fail-on", default_value = "new-failed")]
+        fail_on: FailOn,
+        /// Print nothing but errors.
+        #[arg(short, long)]
+        quiet: bool,
+    },
     /// List the hosts an inventory resolves to, without connecting (a dry run).
     Inventory {
         #[arg(short = 'i', long = "inventory")]
@@ -70,12 +92,18 @@ enum Commands {
 
 #[derive(Args)]
 struct ScanArgs {
-    /// The inventory (hosts.toml).
+    /// The inventory: hosts.toml, or an Ansible INI or YAML inventory.
     #[arg(short = 'i', long = "inventory")]
     inventory: PathBuf,
-    /// Folder for the reports: DIR/<host>/... and DIR/summary.csv.
+    /// Folder for the run: DIR/<host>/..., summary.csv, summary.md, report.html, run.json.
+    /// strftime fields make a folder per run (e.g. /var/lib/image_check/%Y-%m-%d_%H%M).
     #[arg(short = 'o', long = "output", default_value = "./image_check_reports")]
     output: PathBuf,
+    /// Keep only the newest N run folders beside this one (folders with a run.json).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    keep: Option<u32>,
+    #[command(flatten)]
+    baseline: BaselineArgs,
     /// Hosts scanned at the same time.
     #[arg(short = 'c', long = "concurrency", default_value_t = 64, value_parser = clap::value_parser!(u16).range(1..))]
     concurrency: u16,
@@ -117,11 +145,27 @@ struct EvaluateArgs {
     /// Take each host's thresholds from this inventory (by host name).
     #[arg(short = 'i', long = "inventory")]
     inventory: Option<PathBuf>,
+    #[command(flatten)]
+    baseline: BaselineArgs,
     /// Print nothing but errors.
     #[arg(short, long)]
     quiet: bool,
     #[command(flatten)]
     thresholds: ThresholdArgs,
+}
+
+/// Comparing a run with an earlier one.
+#[derive(Args)]
+struct BaselineArgs {
+    /// An earlier run (folder or summary.csv): writes changes.csv/changes.json and lists the
+    /// changes in summary.md and report.html.
+    #[arg(long)]
+    baseline: Option<PathBuf>,
+    /// What makes the exit code 1: new-failed (a check newly FAILED or a host newly
+    /// unreachable), new-any (also newly WARNING) or any-failed (any FAILED or unreachable
+    /// host). Without --baseline everything counts as new.
+    #[arg(long = "fail-on", default_value = "any-failed")]
+    fail_on: FailOn,
 }
 
 /// Check thresholds from the command line; they override the inventory's.
@@ -187,12 +231,10 @@ fn run_inventory(path: &Path, limit: Option<&str>) -> Result<ExitCode, UsageErro
 }
 
 async fn run_scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
+    let started = chrono::Local::now();
     let mut targets = match load_targets(&args.inventory, args.limit.as_deref()) {
         Ok(targets) => targets,
-        Err(UsageError(message)) => {
-            eprintln!("error: {message}");
-            return Ok(ExitCode::from(2));
-        }
+        Err(UsageError(message)) => return Ok(usage_error(&message)),
     };
     for target in &mut targets {
         if let Some(policy) = args.host_key_check {
@@ -203,10 +245,18 @@ async fn run_scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
         }
         target.thresholds = args.thresholds.apply(target.thresholds);
     }
-    std::fs::create_dir_all(&args.output)
-        .with_context(|| format!("cannot create the output folder {}", args.output.display()))?;
+    let check_names = checks::names();
+    let baseline = match read_baseline(&args.baseline, &check_names) {
+        Ok(baseline) => baseline,
+        Err(UsageError(message)) => return Ok(usage_error(&message)),
+    };
+    let output = run::expand_output(&args.output, started);
+    let _lock = match RunLock::acquire(&output) {
+        Ok(lock) => lock,
+        Err(message) => return Ok(usage_error(&message)),
+    };
     let options = ScanOptions {
-        output: args.output.clone(),
+        output: output.clone(),
         concurrency: usize::from(args.concurrency),
         host_timeout: Duration::from_secs(args.timeout),
         save_facts: args.save_facts,
@@ -214,11 +264,56 @@ async fn run_scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
     };
     let (stop, interrupted_by) = stop_on_signals();
     let rows = scan::scan(&targets, options, stop).await;
-    let code = finish_fleet(&rows, &args.output, args.quiet)?;
+    let fleet = Fleet {
+        dir: &output,
+        inventory: &args.inventory,
+        started,
+        groups: groups_of(&targets),
+        baseline: &args.baseline,
+    };
+    let code = finish_fleet(&rows, &fleet, baseline.as_deref(), args.quiet)?;
+    if let Some(keep) = args.keep {
+        if let Err(message) = run::prune(&output, keep as usize) {
+            eprintln!("warning: {message}");
+        }
+    }
     Ok(match interrupted_by.load(Ordering::SeqCst) {
         0 => code,
         signal_exit => ExitCode::from(signal_exit),
     })
+}
+
+fn usage_error(message: &str) -> ExitCode {
+    eprintln!("error: {message}");
+    ExitCode::from(2)
+}
+
+/// The baseline rows, when --baseline was given.
+fn read_baseline(
+    args: &BaselineArgs,
+    check_names: &[&str],
+) -> Result<Option<Vec<SummaryRow>>, UsageError> {
+    args.baseline
+        .as_deref()
+        .map(|path| {
+            run::read_baseline(path, check_names)
+                .map_err(|e| UsageError(format!("--baseline: {e}")))
+        })
+        .transpose()
+}
+
+/// Group → its hosts, in the order groups first appear in the inventory.
+fn groups_of(targets: &[Target]) -> Vec<(String, Vec<String>)> {
+    let mut groups: Vec<(String, Vec<String>)> = Vec::new();
+    for target in targets {
+        for group in &target.groups {
+            match groups.iter_mut().find(|(name, _)| name == group) {
+                Some((_, hosts)) => hosts.push(target.name.clone()),
+                None => groups.push((group.clone(), vec![target.name.clone()])),
+            }
+        }
+    }
+    groups
 }
 
 /// Listens for SIGINT and SIGTERM: the first asks the scan to stop (and records the exit code,
@@ -254,28 +349,110 @@ fn stop_on_signals() -> (watch::Receiver<bool>, Arc<AtomicU8>) {
     (stop_rx, exit_code)
 }
 
-/// Writes summary.csv, prints the table unless quiet, and turns the rows into the exit code.
-fn finish_fleet(rows: &[SummaryRow], output: &Path, quiet: bool) -> anyhow::Result<ExitCode> {
-    let summary_path = output.join("summary.csv");
-    summary::write(&summary_path, rows, &checks::names())
-        .with_context(|| format!("cannot write {}", summary_path.display()))?;
+/// What a run's fleet files need to know besides the rows.
+struct Fleet<'a> {
+    dir: &'a Path,
+    inventory: &'a Path,
+    started: chrono::DateTime<chrono::Local>,
+    groups: Vec<(String, Vec<String>)>,
+    baseline: &'a BaselineArgs,
+}
+
+/// Writes the run's fleet files, prints the tables unless quiet, and turns the rows (and the
+/// changes, with a baseline) into the exit code.
+fn finish_fleet(
+    rows: &[SummaryRow],
+    fleet: &Fleet,
+    baseline: Option<&[SummaryRow]>,
+    quiet: bool,
+) -> anyhow::Result<ExitCode> {
+    let check_names = checks::names();
+    let count = |s: HostStatus| run::count(rows, s);
+    let time = |t: chrono::DateTime<chrono::Local>| t.format("%Y-%m-%d %H:%M:%S").to_string();
+    let record = RunRecord {
+        started: time(fleet.started),
+        finished: time(chrono::Local::now()),
+        tool_version: TOOL_VERSION.to_string(),
+        inventory: fleet.inventory.display().to_string(),
+        inventory_digest: run::digest(fleet.inventory),
+        hosts: rows.len(),
+        ok: count(HostStatus::Ok),
+        warning: count(HostStatus::Warning),
+        failed: count(HostStatus::Failed),
+        unreachable: count(HostStatus::Unreachable),
+        interrupted: count(HostStatus::Interrupted),
+        baseline: fleet
+            .baseline
+            .baseline
+            .as_ref()
+            .map(|p| p.display().to_string()),
+        shard: None,
+    };
+    let outcome = RunOutcome {
+        dir: fleet.dir,
+        rows,
+        check_names: &check_names,
+        groups: &fleet.groups,
+        record,
+        baseline,
+    };
+    let changes = run::write_fleet_files(&outcome).map_err(anyhow::Error::msg)?;
     if !quiet {
         println!("{}", console::summary_table(rows));
-        let count = |s: HostStatus| rows.iter().filter(|r| r.status == s).count();
+        if baseline.is_some() {
+            println!("{}", console::changes_table(&changes));
+        }
         println!(
-            "{} hosts: {} ok, {} warning, {} failed, {} unreachable. Summary: {}",
+            "{} hosts: {} ok, {} warning, {} failed, {} unreachable{}. Reports: {}",
             rows.len(),
             count(HostStatus::Ok),
             count(HostStatus::Warning),
             count(HostStatus::Failed),
             count(HostStatus::Unreachable),
-            summary_path.display()
+            match count(HostStatus::Interrupted) {
+                0 => String::new(),
+                n => format!(", {n} interrupted"),
+            },
+            fleet.dir.display()
         );
     }
-    let bad = rows
-        .iter()
-        .any(|r| matches!(r.status, HostStatus::Failed | HostStatus::Unreachable));
-    Ok(if bad {
+    let fails = run::fails(fleet.baseline.fail_on, &changes, rows, baseline.is_some());
+    Ok(if fails {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn run_diff(
+    old: &Path,
+    new: &Path,
+    output: &Path,
+    fail_on: FailOn,
+    quiet: bool,
+) -> anyhow::Result<ExitCode> {
+    let check_names = checks::names();
+    let (old_rows, new_rows) = match (
+        run::read_baseline(old, &check_names),
+        run::read_baseline(new, &check_names),
+    ) {
+        (Ok(o), Ok(n)) => (o, n),
+        (Err(e), _) | (_, Err(e)) => return Ok(usage_error(&e)),
+    };
+    let changes = diff::diff(&old_rows, &new_rows, &check_names);
+    std::fs::create_dir_all(output)
+        .with_context(|| format!("cannot create {}", output.display()))?;
+    write_atomic(&output.join("changes.csv"), &diff::to_csv(&changes))
+        .with_context(|| format!("cannot write {}", output.join("changes.csv").display()))?;
+    write_atomic(
+        &output.join("changes.json"),
+        diff::to_json(&changes).as_bytes(),
+    )
+    .with_context(|| format!("cannot write {}", output.join("changes.json").display()))?;
+    if !quiet {
+        println!("{}", console::changes_table(&changes));
+    }
+    Ok(if diff::should_fail(fail_on, &changes, &new_rows) {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
@@ -342,8 +519,16 @@ fn run_evaluate(args: EvaluateArgs) -> anyhow::Result<ExitCode> {
             }
         }
     }
-    std::fs::create_dir_all(&args.output)
-        .with_context(|| format!("cannot create the output folder {}", args.output.display()))?;
+    let check_names = checks::names();
+    let baseline = match read_baseline(&args.baseline, &check_names) {
+        Ok(baseline) => baseline,
+        Err(UsageError(message)) => return usage(message),
+    };
+    let started = chrono::Local::now();
+    let _lock = match RunLock::acquire(&args.output) {
+        Ok(lock) => lock,
+        Err(message) => return usage(message),
+    };
     let rows: Vec<SummaryRow> = saved
         .into_iter()
         .map(|s| {
@@ -359,7 +544,15 @@ fn run_evaluate(args: EvaluateArgs) -> anyhow::Result<ExitCode> {
             scan::report_host(&host, s.facts, &thresholds, &args.output, true)
         })
         .collect();
-    finish_fleet(&rows, &args.output, args.quiet)
+    let inventory = args.inventory.clone().unwrap_or_default();
+    let fleet = Fleet {
+        dir: &args.output,
+        inventory: &inventory,
+        started,
+        groups: Vec::new(),
+        baseline: &args.baseline,
+    };
+    finish_fleet(&rows, &fleet, baseline.as_deref(), args.quiet)
 }
 
 async fn run_local(dir: &Path, thresholds: Thresholds) -> anyhow::Result<ExitCode> {
@@ -422,6 +615,13 @@ fn main() -> ExitCode {
         }
         Commands::Evaluate(args) => run_evaluate(args),
         Commands::Checks { json } => Ok(print_checks(json)),
+        Commands::Diff {
+            old,
+            new,
+            output,
+            fail_on,
+            quiet,
+        } => run_diff(&old, &new, &output, fail_on, quiet),
         Commands::Inventory { inventory, limit } => {
             match run_inventory(&inventory, limit.as_deref()) {
                 Ok(code) => Ok(code),

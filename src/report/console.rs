@@ -3,6 +3,7 @@
 
 use comfy_table::{presets::UTF8_FULL_CONDENSED, ContentArrangement, Table};
 
+use super::diff::Change;
 use super::summary::SummaryRow;
 use super::{clean, HostReport};
 use crate::checks::{Check, Status};
@@ -68,6 +69,28 @@ pub fn summary_table(rows: &[SummaryRow]) -> String {
             row.failed.to_string(),
             row.warning.to_string(),
             clean(&row.reason),
+        ]);
+    }
+    table.to_string()
+}
+
+/// The changes since the baseline, one line each; "no changes" when there are none.
+pub fn changes_table(changes: &[Change]) -> String {
+    if changes.is_empty() {
+        return "No changes since the baseline.".to_string();
+    }
+    let mut table = Table::new();
+    table
+        .load_style(UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_header(["host", "check", "change", "before", "after"]);
+    for change in changes {
+        table.add_row([
+            clean(&change.host),
+            change.check.clone().unwrap_or_default(),
+            change.kind.as_str().replace('_', " "),
+            change.before.clone(),
+            change.after.clone(),
         ]);
     }
     table.to_string()

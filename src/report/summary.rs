@@ -101,11 +101,6 @@ pub fn to_csv(rows: &[SummaryRow], check_names: &[&str]) -> Result<Vec<u8>, csv:
         .map_err(|e| csv::Error::from(e.into_error()))
 }
 
-pub fn write(path: &Path, rows: &[SummaryRow], check_names: &[&str]) -> std::io::Result<()> {
-    let bytes = to_csv(rows, check_names).map_err(std::io::Error::other)?;
-    super::files::write_atomic(path, &bytes)
-}
-
 /// Reads a summary.csv back, with the check columns in the order of `check_names` (see
 /// [`from_csv`]). Errors name the file and the line: `old/summary.csv:4: ...`.
 pub fn read(path: &Path, check_names: &[&str]) -> Result<Vec<SummaryRow>, String> {
