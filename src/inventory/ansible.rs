@@ -66,7 +66,9 @@ use std::time::Duration;
 use yaml_rust2::parser::{Event, Parser};
 use yaml_rust2::scanner::{Marker, TScalarStyle};
 
-use super::{parse_hosts_toml, range, HostKeyCheck, InventoryError, Target, Thresholds, UserPaths};
+use super::{
+    parse_hosts_toml, range, Explicit, HostKeyCheck, InventoryError, Target, Thresholds, UserPaths,
+};
 
 /// 1-based line and column.
 type Pos = (usize, usize);
@@ -801,6 +803,22 @@ impl<'a> Builder<'a> {
         let defaults = Thresholds::default();
         let percent =
             |key: &str, default: u8| u8::try_from(number(key, default.into())).unwrap_or(default);
+        let jump = SSH_ARGS.iter().find_map(|k| match get(k) {
+            Some(Value::Jump(jump)) => Some(jump.clone()),
+            _ => None,
+        });
+        let explicit = Explicit {
+            address: word(ADDRESS).is_some(),
+            port: matches!(first(PORT), Some(Value::Port(_))),
+            user: word(USER).is_some(),
+            identity_files: path(KEY_FILE).is_some(),
+            known_hosts: path(&["image_check_known_hosts"]).is_some(),
+            host_key_check: matches!(
+                get("image_check_host_key_check"),
+                Some(Value::HostKeyCheck(_))
+            ),
+            jump: jump.is_some(),
+        };
         Target {
             name: name.to_string(),
             address: word(ADDRESS).unwrap_or_else(|| name.to_string()),
@@ -822,13 +840,7 @@ impl<'a> Builder<'a> {
             become_root: flag("ansible_become"),
             connect_timeout: Duration::from_secs(number("image_check_connect_timeout", 10)),
             legacy_algorithms: flag("image_check_legacy_algorithms"),
-            jump: SSH_ARGS
-                .iter()
-                .find_map(|k| match get(k) {
-                    Some(Value::Jump(jump)) => Some(jump.clone()),
-                    _ => None,
-                })
-                .flatten(),
+            jump: jump.flatten(),
             password_env: env(PASSWORD),
             become_password_env: env(BECOME_PASSWORD),
             groups,
@@ -841,6 +853,8 @@ impl<'a> Builder<'a> {
                 disk_size_min_gb: number("image_check_disk_size_min_gb", defaults.disk_size_min_gb),
                 disk_size_max_gb: number("image_check_disk_size_max_gb", defaults.disk_size_max_gb),
             },
+            explicit,
+            ssh_config: true,
         }
     }
 }

@@ -10,7 +10,7 @@ use std::time::Duration;
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::{range, HostKeyCheck, InventoryError, Target, Thresholds, UserPaths};
+use super::{range, Explicit, HostKeyCheck, InventoryError, Target, Thresholds, UserPaths};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -49,6 +49,13 @@ struct Settings {
     inode_usage_warn: Option<Spanned<u8>>,
     disk_size_min_gb: Option<u64>,
     disk_size_max_gb: Option<u64>,
+    ssh_config: Option<bool>,
+    /// ProxyJump: `bastion`, `user@bastion:2222`, or a chain `a,b`.
+    jump: Option<String>,
+    /// Name of the environment variable holding the login password.
+    password_env: Option<String>,
+    /// Name of the environment variable holding the sudo password for `become`.
+    become_password_env: Option<String>,
 }
 
 impl Settings {
@@ -69,7 +76,11 @@ impl Settings {
             disk_usage_warn,
             inode_usage_warn,
             disk_size_min_gb,
-            disk_size_max_gb
+            disk_size_max_gb,
+            ssh_config,
+            jump,
+            password_env,
+            become_password_env
         );
         self
     }
@@ -194,6 +205,10 @@ pub fn parse_hosts_toml(
                 name: name_value,
                 address,
                 groups: group_names.clone(),
+                explicit: Explicit {
+                    address: host.address.is_some(),
+                    ..template.explicit
+                },
                 ..template.clone()
             });
         }
@@ -269,11 +284,21 @@ fn resolve(
         become_root: s.become_root.unwrap_or(false),
         connect_timeout: Duration::from_secs(connect_timeout),
         legacy_algorithms: s.legacy_algorithms.unwrap_or(false),
-        jump: None,
-        password_env: None,
-        become_password_env: None,
+        jump: s.jump.clone(),
+        password_env: s.password_env.clone(),
+        become_password_env: s.become_password_env.clone(),
         groups: Vec::new(),
         thresholds,
+        explicit: Explicit {
+            address: false,
+            port: s.port.is_some(),
+            user: s.user.is_some(),
+            identity_files: s.identity_file.is_some(),
+            known_hosts: s.known_hosts.is_some(),
+            host_key_check: s.host_key_check.is_some(),
+            jump: s.jump.is_some(),
+        },
+        ssh_config: s.ssh_config.unwrap_or(true),
     })
 }
 

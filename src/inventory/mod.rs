@@ -4,6 +4,7 @@
 mod ansible;
 mod hosts_toml;
 mod range;
+mod ssh_config;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -12,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 pub use ansible::{detect_format, parse_ansible_ini, parse_ansible_yaml, parse_inventory, Format};
 pub use hosts_toml::parse_hosts_toml;
+pub use ssh_config::{apply as apply_ssh_config, SshConfigSource};
 
 /// What to do with a server key that known_hosts does not vouch for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
@@ -68,6 +70,23 @@ pub struct Target {
     pub become_password_env: Option<String>,
     pub groups: Vec<String>,
     pub thresholds: Thresholds,
+    /// Which connection settings the inventory itself gave; ssh_config fills only the others.
+    pub explicit: Explicit,
+    /// Whether ssh_config applies to this host (`ssh_config = false` in hosts.toml turns it off).
+    pub ssh_config: bool,
+}
+
+/// The connection settings of a [`Target`] that its inventory set, as opposed to built-in
+/// defaults: `true` means ssh_config must not change that field.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Explicit {
+    pub address: bool,
+    pub port: bool,
+    pub user: bool,
+    pub identity_files: bool,
+    pub known_hosts: bool,
+    pub host_key_check: bool,
+    pub jump: bool,
 }
 
 /// An inventory that cannot be used: always names the file, and the line and column when known.
@@ -96,6 +115,33 @@ pub fn load(path: &Path) -> Result<Vec<Target>, InventoryError> {
         ),
     })?;
     parse_inventory(&text, path, &UserPaths::from_env())
+}
+
+/// Hosts named on the command line (`host1 root@host2:2222 root@[fd00::5]:22`), with every
+/// other setting at its default: an inventory written for the user, resolved like any other.
+pub fn ad_hoc(destinations: &[String], paths: &UserPaths) -> Result<Vec<Target>, InventoryError> {
+    let mut hosts = Vec::new();
+    for text in destinations {
+        let destination = Destination::parse(text).map_err(|message| InventoryError {
+            file: PathBuf::from("(command line)"),
+            position: None,
+            message: format!("{message}: write [user@]host[:port], IPv6 as [addr]:port"),
+        })?;
+        let mut host = toml::Table::new();
+        // Brackets would read as a host range; the name is only a label.
+        host.insert("name".into(), text.replace(['[', ']'], "").into());
+        host.insert("address".into(), destination.host.into());
+        if let Some(user) = destination.user {
+            host.insert("user".into(), user.into());
+        }
+        if let Some(port) = destination.port {
+            host.insert("port".into(), i64::from(port).into());
+        }
+        hosts.push(toml::Value::Table(host));
+    }
+    let mut document = toml::Table::new();
+    document.insert("hosts".into(), toml::Value::Array(hosts));
+    parse_hosts_toml(&document.to_string(), Path::new("(command line)"), paths)
 }
 
 /// Where `~` and the OpenSSH default files are, so parsing stays a pure function of its inputs.
@@ -129,6 +175,90 @@ impl UserPaths {
             Some(rest) => self.home.join(rest),
             None if path == "~" => self.home.clone(),
             None => base.join(path),
+        }
+    }
+}
+
+/// `[user@]host[:port]` as OpenSSH writes a destination (IPv6 in brackets: `[fd00::5]:22`):
+/// a ProxyJump hop, or a host named on the command line.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Destination {
+    pub user: Option<String>,
+    pub host: String,
+    pub port: Option<u16>,
+}
+
+impl Destination {
+    pub fn parse(text: &str) -> Result<Destination, String> {
+        let text = text.trim();
+        // ProxyJump also takes ssh:// URIs.
+        let text = match text.strip_prefix("ssh://") {
+            Some(uri) => uri.strip_suffix('/').unwrap_or(uri),
+            None => text,
+        };
+        let (user, rest) = match text.rsplit_once('@') {
+            Some((user, rest)) if !user.is_empty() => (Some(user.to_string()), rest),
+            _ => (None, text),
+        };
+        let (host, port) = if let Some(inner) = rest.strip_prefix('[') {
+            let (host, after) = inner
+                .split_once(']')
+                .ok_or_else(|| format!("{text:?}: no closing ]"))?;
+            match after {
+                "" => (host, None),
+                _ => (
+                    host,
+                    Some(
+                        after
+                            .strip_prefix(':')
+                            .ok_or_else(|| format!("{text:?}: expected :PORT after ]"))?,
+                    ),
+                ),
+            }
+        } else {
+            match rest.rsplit_once(':') {
+                // A bare IPv6 address has several colons and no port.
+                Some((host, port)) if !host.contains(':') => (host, Some(port)),
+                _ => (rest, None),
+            }
+        };
+        let port = port
+            .map(|p| {
+                p.parse::<u16>()
+                    .ok()
+                    .filter(|p| *p != 0)
+                    .ok_or_else(|| format!("{text:?}: bad port {p:?}"))
+            })
+            .transpose()?;
+        if host.is_empty() || host.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(format!("{text:?}: not a host"));
+        }
+        Ok(Destination {
+            user,
+            host: host.to_string(),
+            port,
+        })
+    }
+
+    /// A ProxyJump chain, `a,user@b:2222`, first hop first.
+    pub fn parse_list(text: &str) -> Result<Vec<Destination>, String> {
+        text.split(',')
+            .map(str::trim)
+            .filter(|hop| !hop.is_empty())
+            .map(Destination::parse)
+            .collect()
+    }
+}
+
+impl std::fmt::Display for Destination {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if let Some(user) = &self.user {
+            write!(f, "{user}@")?;
+        }
+        match self.port {
+            Some(port) if self.host.contains(':') => write!(f, "[{}]:{port}", self.host),
+            Some(port) => write!(f, "{}:{port}", self.host),
+            None => write!(f, "{}", self.host),
         }
     }
 }
@@ -176,6 +306,8 @@ mod tests {
             become_password_env: None,
             groups: groups.iter().map(|g| g.to_string()).collect(),
             thresholds: Thresholds::default(),
+            explicit: Explicit::default(),
+            ssh_config: true,
         }
     }
 
@@ -206,6 +338,73 @@ mod tests {
     #[test]
     fn bad_limit_pattern_is_an_error() {
         assert!(select(vec![], Some("web-[")).unwrap_err().contains("web-["));
+    }
+
+    #[test]
+    fn destinations_as_openssh_writes_them() {
+        let d = |t: &str| Destination::parse(t).unwrap();
+        assert_eq!(
+            d("host1"),
+            Destination {
+                user: None,
+                host: "host1".into(),
+                port: None
+            }
+        );
+        assert_eq!(
+            d("root@host2:2222"),
+            Destination {
+                user: Some("root".into()),
+                host: "host2".into(),
+                port: Some(2222)
+            }
+        );
+        assert_eq!(
+            d("root@[fd00::5]:22"),
+            Destination {
+                user: Some("root".into()),
+                host: "fd00::5".into(),
+                port: Some(22)
+            }
+        );
+        assert_eq!(d("fd00::5").host, "fd00::5");
+        assert_eq!(Destination::parse_list("a, ops@b:2200").unwrap().len(), 2);
+        assert!(
+            Destination::parse("h:0").is_err()
+                && Destination::parse("h:x").is_err()
+                && Destination::parse("[::1").is_err()
+        );
+        assert!(Destination::parse("").is_err());
+    }
+
+    #[test]
+    fn ad_hoc_hosts_get_the_defaults() {
+        let paths = UserPaths {
+            home: PathBuf::from("/home/ops"),
+            default_identities: vec![],
+        };
+        let args = [
+            "web1".to_string(),
+            "admin@db:2222".into(),
+            "root@[fd00::5]:22".into(),
+        ];
+        let targets = ad_hoc(&args, &paths).unwrap();
+        let view: Vec<(&str, &str, u16, &str)> = targets
+            .iter()
+            .map(|t| (t.name.as_str(), t.address.as_str(), t.port, t.user.as_str()))
+            .collect();
+        assert_eq!(
+            view,
+            [
+                ("web1", "web1", 22, "root"),
+                ("admin@db:2222", "db", 2222, "admin"),
+                ("root@fd00::5:22", "fd00::5", 22, "root")
+            ]
+        );
+        assert!(ad_hoc(&["a b".into()], &paths)
+            .unwrap_err()
+            .to_string()
+            .contains("not a host"));
     }
 
     #[test]

@@ -36,16 +36,18 @@ impl Command {
 
     /// The argv as one POSIX shell string, every word quoted, for transports that can only send
     /// a string (SSH exec). `become` prefixes `sudo -n --`.
-    pub fn to_shell_string(&self, become_root: bool) -> Result<String, TransportError> {
-        let sudo = ["sudo", "-n", "--"];
-        let words: Vec<&str> = if become_root && self.privileged {
-            sudo.iter()
-                .copied()
-                .chain(self.argv.iter().map(String::as_str))
-                .collect()
-        } else {
-            self.argv.iter().map(String::as_str).collect()
+    pub fn to_shell_string(&self, sudo: Sudo) -> Result<String, TransportError> {
+        // -n: fail rather than prompt; -S -p '': read the password from stdin, print no prompt.
+        let prefix: &[&str] = match (sudo, self.privileged) {
+            (Sudo::NonInteractive, true) => &["sudo", "-n", "--"],
+            (Sudo::WithPassword, true) => &["sudo", "-S", "-p", "", "--"],
+            _ => &[],
         };
+        let words: Vec<&str> = prefix
+            .iter()
+            .copied()
+            .chain(self.argv.iter().map(String::as_str))
+            .collect();
         shlex::try_join(words).map_err(|_| {
             TransportError::Other(format!("argument with a NUL byte in {:?}", self.argv))
         })
@@ -54,6 +56,17 @@ impl Command {
     pub fn display(&self) -> String {
         self.argv.join(" ")
     }
+}
+
+/// How privileged commands become root (`become` in the inventory).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sudo {
+    /// Run as the login user.
+    No,
+    /// `sudo -n`: a password prompt is an error, never a hang.
+    NonInteractive,
+    /// `sudo -S`: the password is written to the command's stdin.
+    WithPassword,
 }
 
 /// What a command left behind. A command that could not be found is exit status 127, as a
@@ -185,7 +198,7 @@ mod tests {
     fn shell_string_quotes_every_word() {
         let cmd = Command::new(&["cat", "--", "/etc/it's here; rm -rf /"]);
         assert_eq!(
-            cmd.to_shell_string(false).unwrap(),
+            cmd.to_shell_string(Sudo::No).unwrap(),
             r#"cat -- "/etc/it's here; rm -rf /""#
         );
     }
@@ -194,18 +207,25 @@ mod tests {
     fn privileged_command_gets_sudo_only_with_become() {
         let cmd = Command::new(&["lsattr", "/etc/shadow"]).privileged();
         assert_eq!(
-            cmd.to_shell_string(true).unwrap(),
+            cmd.to_shell_string(Sudo::NonInteractive).unwrap(),
             "sudo -n -- lsattr /etc/shadow"
         );
-        assert_eq!(cmd.to_shell_string(false).unwrap(), "lsattr /etc/shadow");
+        assert_eq!(cmd.to_shell_string(Sudo::No).unwrap(), "lsattr /etc/shadow");
+        assert_eq!(
+            cmd.to_shell_string(Sudo::WithPassword).unwrap(),
+            "sudo -S -p '' -- lsattr /etc/shadow"
+        );
         let plain = Command::new(&["uname", "-r"]);
-        assert_eq!(plain.to_shell_string(true).unwrap(), "uname -r");
+        assert_eq!(
+            plain.to_shell_string(Sudo::NonInteractive).unwrap(),
+            "uname -r"
+        );
     }
 
     #[test]
     fn nul_byte_is_refused() {
         assert!(Command::new(&["cat", "a\0b"])
-            .to_shell_string(false)
+            .to_shell_string(Sudo::No)
             .is_err());
     }
 

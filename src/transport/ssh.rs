@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use russh::client::{self, Handle};
+use russh::client::{self, Handle, KeyboardInteractiveAuthResponse};
 use russh::keys::agent::client::AgentClient;
 use russh::keys::{HashAlg, PrivateKey, PrivateKeyWithHashAlg, PublicKeyOrCertificate};
 use russh::{ChannelMsg, Preferred};
@@ -19,10 +19,10 @@ use tokio::sync::{OnceCell, Semaphore};
 
 use super::known_hosts::{KnownHosts, Verdict};
 use super::{
-    append_capped, Command, CommandOutput, FileContents, FileKind, FileStat, ReadError, Transport,
-    TransportError, OUTPUT_CAP,
+    append_capped, Command, CommandOutput, FileContents, FileKind, FileStat, ReadError, Sudo,
+    Transport, TransportError, OUTPUT_CAP,
 };
-use crate::inventory::{HostKeyCheck, Target};
+use crate::inventory::{Destination, HostKeyCheck, Target};
 
 /// Environment variable holding the passphrase of encrypted key files.
 pub const PASSPHRASE_ENV: &str = "IMAGE_CHECK_KEY_PASSPHRASE";
@@ -35,10 +35,95 @@ const CHANNELS_PER_HOST: usize = 8;
 pub struct SshContext {
     known_hosts: Mutex<HashMap<PathBuf, Arc<KnownHosts>>>,
     keys: Mutex<HashMap<PathBuf, Result<Arc<PrivateKey>, String>>>,
+    /// Jump hosts by chain (`a` and `a,b` are two entries): one authenticated connection
+    /// each, shared by every host behind it.
+    jumps: Mutex<HashMap<String, Arc<BastionCell>>>,
+    /// Inventory hosts by name: a jump host named like one is reached with its settings.
+    inventory: HashMap<String, Target>,
     warned_off: std::sync::atomic::AtomicBool,
 }
 
+/// A jump host's connection, made by the first host that needs it; its error otherwise.
+type BastionCell = OnceCell<Result<Arc<Bastion>, String>>;
+
+/// A connected jump host and the limit on handshakes going through it at once.
+struct Bastion {
+    handle: Handle<ServerKeyCheck>,
+    handshakes: Semaphore,
+}
+
+/// Handshakes through one bastion at once: stays under OpenSSH's MaxStartups (10) of the
+/// hosts behind it when they are one machine's containers, and spares the bastion.
+const HANDSHAKES_PER_BASTION: usize = 10;
+/// Tries of a handshake that the server dropped before it finished (MaxStartups).
+const HANDSHAKE_TRIES: u32 = 3;
+
 impl SshContext {
+    /// A context that reaches jump hosts named like inventory hosts with their settings.
+    pub fn with_inventory(targets: &[Target]) -> Self {
+        SshContext {
+            inventory: targets
+                .iter()
+                .map(|t| (t.name.clone(), t.clone()))
+                .collect(),
+            ..Default::default()
+        }
+    }
+
+    /// The settings to reach `hop` with: an inventory host of that name, or the target's
+    /// user, keys and known_hosts at the hop's address.
+    fn hop_target(&self, hop: &Destination, behind: &Target) -> Target {
+        let mut target = self
+            .inventory
+            .get(&hop.host)
+            .cloned()
+            .unwrap_or_else(|| Target {
+                name: hop.host.clone(),
+                address: hop.host.clone(),
+                port: 22,
+                ..behind.clone()
+            });
+        if let Some(user) = &hop.user {
+            target.user = user.clone();
+        }
+        if let Some(port) = hop.port {
+            target.port = port;
+        }
+        target.jump = None;
+        target
+    }
+
+    /// The connection to the last hop of `chain`, made once (through the hops before it) and
+    /// shared.
+    async fn bastion(
+        &self,
+        chain: &[Destination],
+        behind: &Target,
+    ) -> Result<Arc<Bastion>, String> {
+        let key = chain
+            .iter()
+            .map(|h| format!("{:?}", h))
+            .collect::<Vec<_>>()
+            .join(",");
+        let cell = {
+            let mut jumps = self.jumps.lock().unwrap_or_else(|e| e.into_inner());
+            jumps.entry(key).or_default().clone()
+        };
+        cell.get_or_init(|| async {
+            let Some((last, before)) = chain.split_last() else {
+                return Err("empty jump chain".to_string());
+            };
+            let hop_target = self.hop_target(last, behind);
+            let handle = Box::pin(connect_inner(self, &hop_target, before)).await?;
+            Ok(Arc::new(Bastion {
+                handle,
+                handshakes: Semaphore::new(HANDSHAKES_PER_BASTION),
+            }))
+        })
+        .await
+        .clone()
+    }
+
     fn known_hosts(&self, path: &Path) -> Result<Arc<KnownHosts>, String> {
         let mut cache = self.known_hosts.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(kh) = cache.get(path) {
@@ -135,7 +220,9 @@ impl client::Handler for ServerKeyCheck {
 /// A connected, authenticated host.
 pub struct SshTransport {
     handle: Handle<ServerKeyCheck>,
-    become_root: bool,
+    sudo: Sudo,
+    /// For `sudo -S`; never logged or reported.
+    sudo_password: String,
     channels: Semaphore,
     sftp: OnceCell<Option<russh_sftp::client::SftpSession>>,
     command_timeout: Duration,
@@ -201,10 +288,27 @@ pub async fn connect(
     command_timeout: Duration,
 ) -> Result<SshTransport, String> {
     let deadline = target.connect_timeout;
-    match tokio::time::timeout(deadline, connect_inner(ctx, target)).await {
+    let chain = match &target.jump {
+        Some(spec) => Destination::parse_list(spec).map_err(|e| format!("jump host: {e}"))?,
+        None => Vec::new(),
+    };
+    let (sudo, sudo_password) = match (&target.become_root, &target.become_password_env) {
+        (false, _) => (Sudo::No, String::new()),
+        (true, None) => (Sudo::NonInteractive, String::new()),
+        (true, Some(variable)) => match std::env::var(variable) {
+            Ok(password) => (Sudo::WithPassword, password),
+            Err(_) => {
+                return Err(format!(
+                    "become_password_env {variable} is not set in the environment"
+                ))
+            }
+        },
+    };
+    match tokio::time::timeout(deadline, connect_inner(ctx, target, &chain)).await {
         Ok(result) => result.map(|handle| SshTransport {
             handle,
-            become_root: target.become_root,
+            sudo,
+            sudo_password,
             channels: Semaphore::new(CHANNELS_PER_HOST),
             sftp: OnceCell::new(),
             command_timeout,
@@ -217,40 +321,82 @@ pub async fn connect(
     }
 }
 
+/// Connects to `target`, through the jump hosts of `chain` when there are any, and
+/// authenticates. Handshakes the server drops (MaxStartups) are tried again with backoff.
 async fn connect_inner(
     ctx: &SshContext,
     target: &Target,
+    chain: &[Destination],
 ) -> Result<Handle<ServerKeyCheck>, String> {
     let kh = ctx.known_hosts(&target.known_hosts)?;
-    if target.host_key_check == HostKeyCheck::Off
-        && !ctx
-            .warned_off
-            .swap(true, std::sync::atomic::Ordering::Relaxed)
-    {
+    if target.host_key_check == HostKeyCheck::Off && !ctx.warned_off.swap(true, Ordering::Relaxed) {
         eprintln!(
             "warning: host key checking is off for some hosts: their identity is not verified"
         );
     }
     let config = client_config(&kh, target);
-    let socket = tokio::net::TcpStream::connect((target.address.as_str(), target.port))
-        .await
-        .map_err(|e| describe_connect_error(&e))?;
-    let _ = socket.set_nodelay(true);
-    let refusal = Arc::new(Mutex::new(None));
-    let handler = ServerKeyCheck {
-        host: target.address.clone(),
-        port: target.port,
-        policy: target.host_key_check,
-        known_hosts: kh,
-        refusal: refusal.clone(),
+    let bastion = match chain.last() {
+        Some(hop) => Some(
+            ctx.bastion(chain, target)
+                .await
+                .map_err(|e| format!("jump host {}: {e}", hop.host))?,
+        ),
+        None => None,
     };
-    let mut handle = match client::connect_stream(config, socket, handler).await {
-        Ok(handle) => handle,
-        Err(e) => {
-            if let Some(reason) = refusal.lock().unwrap_or_else(|e| e.into_inner()).take() {
-                return Err(reason);
+    let _slot = match &bastion {
+        Some(b) => Some(b.handshakes.acquire().await.map_err(|e| e.to_string())?),
+        None => None,
+    };
+    let mut attempt = 0;
+    let mut handle = loop {
+        attempt += 1;
+        let refusal = Arc::new(Mutex::new(None));
+        let handler = ServerKeyCheck {
+            host: target.address.clone(),
+            port: target.port,
+            policy: target.host_key_check,
+            known_hosts: kh.clone(),
+            refusal: refusal.clone(),
+        };
+        let connected = match &bastion {
+            None => {
+                let socket = tokio::net::TcpStream::connect((target.address.as_str(), target.port))
+                    .await
+                    .map_err(|e| describe_connect_error(&e))?;
+                let _ = socket.set_nodelay(true);
+                client::connect_stream(config.clone(), socket, handler).await
             }
-            return Err(describe_ssh_error(&e));
+            Some(b) => {
+                let channel = b
+                    .handle
+                    .channel_open_direct_tcpip(
+                        target.address.as_str(),
+                        u32::from(target.port),
+                        "127.0.0.1",
+                        0,
+                    )
+                    .await
+                    .map_err(|e| {
+                        format!(
+                            "the jump host could not open a connection to {}:{}: {e}",
+                            target.address, target.port
+                        )
+                    })?;
+                client::connect_stream(config.clone(), channel.into_stream(), handler).await
+            }
+        };
+        match connected {
+            Ok(handle) => break handle,
+            Err(e) => {
+                if let Some(reason) = refusal.lock().unwrap_or_else(|e| e.into_inner()).take() {
+                    return Err(reason);
+                }
+                let dropped = matches!(e, russh::Error::Disconnect | russh::Error::HUP);
+                if !dropped || attempt >= HANDSHAKE_TRIES {
+                    return Err(describe_ssh_error(&e));
+                }
+                tokio::time::sleep(Duration::from_millis(200 << attempt)).await;
+            }
         }
     };
     authenticate(ctx, target, &mut handle).await?;
@@ -333,6 +479,21 @@ async fn authenticate(
         }
     }
 
+    if let Some(variable) = &target.password_env {
+        match std::env::var(variable) {
+            Ok(password) => {
+                tried.push(format!("password from ${variable}"));
+                if password_login(handle, user, &password)
+                    .await
+                    .map_err(auth_err)?
+                {
+                    return Ok(());
+                }
+            }
+            Err(_) => problems.push(format!("password_env {variable} is not set")),
+        }
+    }
+
     let mut reason = format!("authentication failed for user {user}");
     if tried.is_empty() {
         reason.push_str(": no key to offer (set identity_file, or start ssh-agent)");
@@ -343,6 +504,47 @@ async fn authenticate(
         reason.push_str(&format!("; {}", problems.join("; ")));
     }
     Err(reason)
+}
+
+/// Password, then keyboard-interactive answering every hidden prompt with the password (the
+/// form PAM-backed servers ask it in).
+async fn password_login(
+    handle: &mut Handle<ServerKeyCheck>,
+    user: &str,
+    password: &str,
+) -> Result<bool, russh::Error> {
+    if handle
+        .authenticate_password(user, password)
+        .await?
+        .success()
+    {
+        return Ok(true);
+    }
+    let mut reply = handle
+        .authenticate_keyboard_interactive_start(user, None)
+        .await?;
+    for _ in 0..5 {
+        match reply {
+            KeyboardInteractiveAuthResponse::Success => return Ok(true),
+            KeyboardInteractiveAuthResponse::Failure { .. } => return Ok(false),
+            KeyboardInteractiveAuthResponse::InfoRequest { prompts, .. } => {
+                let answers = prompts
+                    .iter()
+                    .map(|p| {
+                        if p.echo {
+                            String::new()
+                        } else {
+                            password.to_string()
+                        }
+                    })
+                    .collect();
+                reply = handle
+                    .authenticate_keyboard_interactive_respond(answers)
+                    .await?;
+            }
+        }
+    }
+    Ok(false)
 }
 
 fn classify_read_failure(path: &str, output: &CommandOutput) -> ReadError {
@@ -399,7 +601,11 @@ impl SshTransport {
             .as_ref()
     }
 
-    async fn run(&self, command: String) -> Result<CommandOutput, TransportError> {
+    async fn run(
+        &self,
+        command: String,
+        stdin: Option<&str>,
+    ) -> Result<CommandOutput, TransportError> {
         let lost = |e: russh::Error| TransportError::Disconnected(e.to_string());
         let _slot = self
             .channels
@@ -408,6 +614,14 @@ impl SshTransport {
             .map_err(|e| TransportError::Other(e.to_string()))?;
         let mut channel = self.handle.channel_open_session().await.map_err(lost)?;
         channel.exec(true, command).await.map_err(lost)?;
+        if let Some(input) = stdin {
+            // One line for sudo -S, then EOF: a wrong password fails instead of waiting.
+            channel
+                .data(format!("{input}\n").as_bytes())
+                .await
+                .map_err(lost)?;
+            channel.eof().await.map_err(lost)?;
+        }
         let mut output = CommandOutput::default();
         // A command that hangs must not take the whole host down with it.
         let deadline = tokio::time::Instant::now() + self.command_timeout;
@@ -476,8 +690,10 @@ impl SshTransport {
 
 impl Transport for SshTransport {
     async fn exec(&self, cmd: &Command) -> Result<CommandOutput, TransportError> {
-        let command = cmd.to_shell_string(self.become_root)?;
-        self.run(command).await
+        let command = cmd.to_shell_string(self.sudo)?;
+        let stdin = (cmd.privileged && self.sudo == Sudo::WithPassword)
+            .then_some(self.sudo_password.as_str());
+        self.run(command, stdin).await
     }
 
     async fn read_file(&self, path: &str) -> Result<FileContents, ReadError> {

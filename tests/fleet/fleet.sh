@@ -17,6 +17,8 @@
 #                  connection drops
 #   @no-sessions   authentication succeeds, every session fails (sshd refuses the chroot)
 #   @become        a plain host whose inventory entry says `become = true`
+#   @netns:NS:ADDR an sshd of its own inside network namespace NS, listening on ADDR (the
+#                  namespace and its addresses are the caller's; see tests/bastion.rs)
 # FIXTURE is a folder name under tests/fleet/hosts, or an absolute path to a fixture folder.
 # RUNDIR receives: id_ed25519 (client key), known_hosts, inventory.toml, hosts.tsv.
 set -euo pipefail
@@ -107,8 +109,10 @@ LogLevel ERROR
 CFG
 }
 
-start_sshd() { # config
-  /usr/sbin/sshd -f "$1" -E "$1.log" || { cat "$1.log" >&2; die "sshd would not start with $1"; }
+start_sshd() { # config [netns]
+  local prefix=()
+  [ -n "${2:-}" ] && prefix=(ip netns exec "$2")
+  "${prefix[@]}" /usr/sbin/sshd -f "$1" -E "$1.log" || { cat "$1.log" >&2; die "sshd would not start with $1"; }
 }
 
 wait_listening() { # ip
@@ -148,7 +152,10 @@ INV
     fixture=${rest%%@*}
     [ "$rest" != "$fixture" ] && variant=${rest#*@}
     index=$((index + 1))
-    local ip="127.$net.$((index / 250)).$((index % 250 + 1))"
+    local ip="127.$net.$((index / 250)).$((index % 250 + 1))" netns=""
+    case "$variant" in netns:*:*)
+      netns=${variant#netns:}; ip=${netns#*:}; netns=${netns%%:*}; variant=netns ;;
+    esac
     printf '%s\t%s\t%s\t%s\n' "$name" "$ip" "$fixture" "$variant" >>"$rundir/hosts.tsv"
     printf '\n[[hosts]]\nname = "%s"\naddress = "%s"\n' "$name" "$ip" >>"$rundir/inventory.toml"
     [ "$variant" = refused ] && continue
@@ -167,10 +174,10 @@ INV
         shared=$((shared + 1))
         ips+=("$ip")
         ;;
-      legacy|unknown-key|changed-key|drop-after-auth|no-sessions)
+      legacy|unknown-key|changed-key|drop-after-auth|no-sessions|netns)
         local conf="$rundir/sshd-$name.conf" key="$rundir/other_ed25519" chroot=$root
         [ "$variant" = legacy ] && key="$rundir/host_rsa"
-        case "$variant" in drop-after-auth|no-sessions)
+        case "$variant" in drop-after-auth|no-sessions|netns)
           key="$rundir/host_ed25519"
           echo "[$ip]:$port $(cut -d' ' -f1,2 "$rundir/host_ed25519.pub")" >>"$rundir/known_hosts" ;;
         esac
@@ -198,8 +205,9 @@ INV
           changed-key)
             echo "[$ip]:$port $(cut -d' ' -f1,2 "$rundir/host_ed25519.pub")" >>"$rundir/known_hosts" ;;
         esac
-        start_sshd "$conf"
-        ips+=("$ip")
+        start_sshd "$conf" "$netns"
+        # An address inside a namespace is not reachable from here to be waited for.
+        [ -n "$netns" ] || ips+=("$ip")
         ;;
       *) die "unknown variant @$variant in $spec" ;;
     esac
