@@ -9,4 +9,5 @@ pub mod inventory;
 pub mod report;
 pub mod run;
 pub mod scan;
+pub mod shard;
 pub mod transport;

@@ -9,19 +9,20 @@ use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::Arc;
 
 use anyhow::Context;
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, Parser, Subcommand};
 use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::watch;
 
 use image_check::checks;
 use image_check::facts;
-use image_check::inventory::{self, HostKeyCheck, Target, Thresholds};
+use image_check::inventory::{self, HostKeyCheck, SshConfigSource, Target, Thresholds};
 use image_check::report::diff::{self, FailOn};
 use image_check::report::files::{remove_partial_files, write_atomic, ReportPaths};
 use image_check::report::summary::{HostStatus, SummaryRow};
 use image_check::report::{console, HostReport, TOOL_VERSION};
 use image_check::run::{self, RunLock, RunOutcome, RunRecord};
 use image_check::scan::{self, HostId, SavedFacts, ScanOptions};
+use image_check::shard::{Shard, ShardBy};
 use image_check::transport::local::LocalTransport;
 
 const EXIT_CODES: &str = "\
@@ -80,6 +81,17 @@ enum Commands {
         #[arg(short, long)]
         quiet: bool,
     },
+    /// Join the run folders of a sharded scan into one, as if one process had scanned every
+    /// host. Refuses runs of different inventories and overlapping shards.
+    #[command(after_help = EXIT_CODES)]
+    Merge(MergeArgs),
+    /// Print a shell completion script (e.g. `image_check completions bash > /etc/bash_completion.d/image_check`).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff): `image_check man > /usr/local/share/man/man1/image_check.1`.
+    Man,
     /// List the hosts an inventory resolves to, without connecting (a dry run).
     Inventory {
         #[arg(short = 'i', long = "inventory")]
@@ -87,18 +99,66 @@ enum Commands {
         /// Only hosts whose name or group matches one of these comma-separated globs.
         #[arg(long)]
         limit: Option<String>,
+        #[command(flatten)]
+        ssh_config: SshConfigArgs,
     },
+}
+
+/// Where OpenSSH client settings come from.
+#[derive(Args, Clone)]
+struct SshConfigArgs {
+    /// Read this ssh_config instead of ~/.ssh/config (it applies to every host).
+    #[arg(
+        long = "ssh-config",
+        value_name = "FILE",
+        conflicts_with = "no_ssh_config"
+    )]
+    ssh_config: Option<PathBuf>,
+    /// Ignore ~/.ssh/config.
+    #[arg(long = "no-ssh-config")]
+    no_ssh_config: bool,
+}
+
+impl SshConfigArgs {
+    fn source(&self) -> SshConfigSource {
+        match (&self.ssh_config, self.no_ssh_config) {
+            (Some(file), _) => SshConfigSource::File(file.clone()),
+            (None, true) => SshConfigSource::Disabled,
+            (None, false) => SshConfigSource::User,
+        }
+    }
 }
 
 #[derive(Args)]
 struct ScanArgs {
     /// The inventory: hosts.toml, or an Ansible INI or YAML inventory.
-    #[arg(short = 'i', long = "inventory")]
-    inventory: PathBuf,
+    #[arg(
+        short = 'i',
+        long = "inventory",
+        required_unless_present = "hosts",
+        conflicts_with = "hosts"
+    )]
+    inventory: Option<PathBuf>,
+    /// Hosts to scan without an inventory: HOST, USER@HOST:PORT, USER@[IPV6]:PORT.
+    hosts: Vec<String>,
+    /// Print one JSON object per host on stdout as each host finishes (NDJSON); no table.
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    ssh_config: SshConfigArgs,
     /// Folder for the run: DIR/<host>/..., summary.csv, summary.md, report.html, run.json.
     /// strftime fields make a folder per run (e.g. /var/lib/image_check/%Y-%m-%d_%H%M).
     #[arg(short = 'o', long = "output", default_value = "./image_check_reports")]
     output: PathBuf,
+    /// Scan only shard K of N (e.g. 0/4): a stable split of the inventory by host name.
+    #[arg(long, conflicts_with = "shards")]
+    shard: Option<String>,
+    /// Scan shard $JOB_COMPLETION_INDEX of N (a Kubernetes Indexed Job).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    shards: Option<u32>,
+    /// What a shard keeps together: each host alone, or each inventory group on one shard.
+    #[arg(long, value_enum, default_value = "host")]
+    shard_by: ShardBy,
     /// Keep only the newest N run folders beside this one (folders with a run.json).
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
     keep: Option<u32>,
@@ -154,6 +214,24 @@ struct EvaluateArgs {
     thresholds: ThresholdArgs,
 }
 
+#[derive(Args)]
+struct MergeArgs {
+    /// The shards' run folders.
+    #[arg(required = true)]
+    runs: Vec<PathBuf>,
+    /// Folder for the merged run.
+    #[arg(short = 'o', long = "output")]
+    output: PathBuf,
+    /// The inventory the shards scanned: rows in its order and its groups (else by name).
+    #[arg(short = 'i', long = "inventory")]
+    inventory: Option<PathBuf>,
+    #[command(flatten)]
+    baseline: BaselineArgs,
+    /// Print nothing but errors.
+    #[arg(short, long)]
+    quiet: bool,
+}
+
 /// Comparing a run with an earlier one.
 #[derive(Args)]
 struct BaselineArgs {
@@ -195,6 +273,21 @@ impl ThresholdArgs {
     }
 }
 
+/// Writes to stdout, ignoring a closed pipe (`image_check checks | head`): the reader has what
+/// it wanted, and a panic would be noise.
+fn emit_text(text: &str) {
+    use std::io::Write;
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+}
+
+macro_rules! emit {
+    ($($arg:tt)*) => { emit_text(&format!($($arg)*)) };
+}
+
+macro_rules! emitln {
+    ($($arg:tt)*) => { emit_text(&(format!($($arg)*) + "\n")) };
+}
+
 /// A failure that ends the run with exit code 2 (bad usage or inventory).
 struct UsageError(String);
 
@@ -211,8 +304,24 @@ fn load_targets(path: &Path, limit: Option<&str>) -> Result<Vec<Target>, UsageEr
     Ok(selected)
 }
 
-fn run_inventory(path: &Path, limit: Option<&str>) -> Result<ExitCode, UsageError> {
-    let targets = load_targets(path, limit)?;
+/// Fills in what ssh_config says where the inventory said nothing; warnings go to stderr.
+fn apply_ssh_config(targets: &mut [Target], args: &SshConfigArgs) -> Result<(), UsageError> {
+    let warnings =
+        inventory::apply_ssh_config(targets, &args.source(), &inventory::UserPaths::from_env())
+            .map_err(|e| UsageError(e.to_string()))?;
+    for warning in warnings {
+        eprintln!("warning: {warning}");
+    }
+    Ok(())
+}
+
+fn run_inventory(
+    path: &Path,
+    limit: Option<&str>,
+    ssh_config: &SshConfigArgs,
+) -> Result<ExitCode, UsageError> {
+    let mut targets = load_targets(path, limit)?;
+    apply_ssh_config(&mut targets, ssh_config)?;
     let mut table = comfy_table::Table::new();
     table
         .load_style(comfy_table::presets::NOTHING)
@@ -226,13 +335,25 @@ fn run_inventory(path: &Path, limit: Option<&str>) -> Result<ExitCode, UsageErro
             t.groups.join(","),
         ]);
     }
-    println!("{table}");
+    emitln!("{table}");
     Ok(ExitCode::SUCCESS)
 }
 
 async fn run_scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
     let started = chrono::Local::now();
-    let mut targets = match load_targets(&args.inventory, args.limit.as_deref()) {
+    let command_line = PathBuf::from("(command line)");
+    let inventory_path = args.inventory.clone().unwrap_or(command_line);
+    let loaded = match &args.inventory {
+        Some(path) => load_targets(path, args.limit.as_deref()),
+        None => inventory::ad_hoc(&args.hosts, &inventory::UserPaths::from_env())
+            .map_err(|e| UsageError(e.to_string()))
+            .and_then(|targets| {
+                inventory::select(targets, args.limit.as_deref()).map_err(UsageError)
+            }),
+    };
+    let mut targets = match loaded
+        .and_then(|mut targets| apply_ssh_config(&mut targets, &args.ssh_config).map(|()| targets))
+    {
         Ok(targets) => targets,
         Err(UsageError(message)) => return Ok(usage_error(&message)),
     };
@@ -244,6 +365,13 @@ async fn run_scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
             target.connect_timeout = Duration::from_secs(secs);
         }
         target.thresholds = args.thresholds.apply(target.thresholds);
+    }
+    let shard = match shard_of(args.shard.as_deref(), args.shards) {
+        Ok(shard) => shard,
+        Err(UsageError(message)) => return Ok(usage_error(&message)),
+    };
+    if let Some(shard) = shard {
+        targets = image_check::shard::select(targets, shard, args.shard_by);
     }
     let check_names = checks::names();
     let baseline = match read_baseline(&args.baseline, &check_names) {
@@ -260,18 +388,23 @@ async fn run_scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
         concurrency: usize::from(args.concurrency),
         host_timeout: Duration::from_secs(args.timeout),
         save_facts: args.save_facts,
-        progress: !args.quiet,
+        progress: !args.quiet && !args.json,
+        json_lines: args.json,
     };
     let (stop, interrupted_by) = stop_on_signals();
     let rows = scan::scan(&targets, options, stop).await;
     let fleet = Fleet {
         dir: &output,
-        inventory: &args.inventory,
-        started,
+        record: run_record(
+            started,
+            &inventory_path,
+            &args.baseline,
+            shard.map(|s| s.label()),
+        ),
         groups: groups_of(&targets),
-        baseline: &args.baseline,
+        fail_on: args.baseline.fail_on,
     };
-    let code = finish_fleet(&rows, &fleet, baseline.as_deref(), args.quiet)?;
+    let code = finish_fleet(&rows, &fleet, baseline.as_deref(), args.quiet || args.json)?;
     if let Some(keep) = args.keep {
         if let Err(message) = run::prune(&output, keep as usize) {
             eprintln!("warning: {message}");
@@ -281,6 +414,25 @@ async fn run_scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
         0 => code,
         signal_exit => ExitCode::from(signal_exit),
     })
+}
+
+/// The shard to scan: `--shard K/N`, or `--shards N` with K from JOB_COMPLETION_INDEX.
+fn shard_of(shard: Option<&str>, shards: Option<u32>) -> Result<Option<Shard>, UsageError> {
+    match (shard, shards) {
+        (Some(text), _) => Shard::parse(text).map(Some).map_err(UsageError),
+        (None, Some(count)) => {
+            let index = std::env::var("JOB_COMPLETION_INDEX").map_err(|_| {
+                UsageError("--shards needs JOB_COMPLETION_INDEX (set by a Kubernetes Indexed Job), or use --shard K/N".into())
+            })?;
+            let index = index.trim().parse().map_err(|_| {
+                UsageError(format!(
+                    "JOB_COMPLETION_INDEX {index:?} is not a whole number"
+                ))
+            })?;
+            Shard::new(index, count).map(Some).map_err(UsageError)
+        }
+        (None, None) => Ok(None),
+    }
 }
 
 fn usage_error(message: &str) -> ExitCode {
@@ -352,10 +504,34 @@ fn stop_on_signals() -> (watch::Receiver<bool>, Arc<AtomicU8>) {
 /// What a run's fleet files need to know besides the rows.
 struct Fleet<'a> {
     dir: &'a Path,
-    inventory: &'a Path,
-    started: chrono::DateTime<chrono::Local>,
+    /// run.json without the host counts, which come from the rows.
+    record: RunRecord,
     groups: Vec<(String, Vec<String>)>,
-    baseline: &'a BaselineArgs,
+    fail_on: FailOn,
+}
+
+/// The start of a run.json: when, which tool, which inventory, which baseline and shard.
+fn run_record(
+    started: chrono::DateTime<chrono::Local>,
+    inventory: &Path,
+    baseline: &BaselineArgs,
+    shard: Option<String>,
+) -> RunRecord {
+    RunRecord {
+        started: started.format("%Y-%m-%d %H:%M:%S").to_string(),
+        finished: String::new(),
+        tool_version: TOOL_VERSION.to_string(),
+        inventory: inventory.display().to_string(),
+        inventory_digest: run::digest(inventory),
+        hosts: 0,
+        ok: 0,
+        warning: 0,
+        failed: 0,
+        unreachable: 0,
+        interrupted: 0,
+        baseline: baseline.baseline.as_ref().map(|p| p.display().to_string()),
+        shard,
+    }
 }
 
 /// Writes the run's fleet files, prints the tables unless quiet, and turns the rows (and the
@@ -368,26 +544,16 @@ fn finish_fleet(
 ) -> anyhow::Result<ExitCode> {
     let check_names = checks::names();
     let count = |s: HostStatus| run::count(rows, s);
-    let time = |t: chrono::DateTime<chrono::Local>| t.format("%Y-%m-%d %H:%M:%S").to_string();
-    let record = RunRecord {
-        started: time(fleet.started),
-        finished: time(chrono::Local::now()),
-        tool_version: TOOL_VERSION.to_string(),
-        inventory: fleet.inventory.display().to_string(),
-        inventory_digest: run::digest(fleet.inventory),
-        hosts: rows.len(),
-        ok: count(HostStatus::Ok),
-        warning: count(HostStatus::Warning),
-        failed: count(HostStatus::Failed),
-        unreachable: count(HostStatus::Unreachable),
-        interrupted: count(HostStatus::Interrupted),
-        baseline: fleet
-            .baseline
-            .baseline
-            .as_ref()
-            .map(|p| p.display().to_string()),
-        shard: None,
-    };
+    let mut record = fleet.record.clone();
+    if record.finished.is_empty() {
+        record.finished = chrono::Local::now().format("%Y-%m-%d %H:%M:%S").to_string();
+    }
+    record.hosts = rows.len();
+    record.ok = count(HostStatus::Ok);
+    record.warning = count(HostStatus::Warning);
+    record.failed = count(HostStatus::Failed);
+    record.unreachable = count(HostStatus::Unreachable);
+    record.interrupted = count(HostStatus::Interrupted);
     let outcome = RunOutcome {
         dir: fleet.dir,
         rows,
@@ -398,11 +564,11 @@ fn finish_fleet(
     };
     let changes = run::write_fleet_files(&outcome).map_err(anyhow::Error::msg)?;
     if !quiet {
-        println!("{}", console::summary_table(rows));
+        emitln!("{}", console::summary_table(rows));
         if baseline.is_some() {
-            println!("{}", console::changes_table(&changes));
+            emitln!("{}", console::changes_table(&changes));
         }
-        println!(
+        emitln!(
             "{} hosts: {} ok, {} warning, {} failed, {} unreachable{}. Reports: {}",
             rows.len(),
             count(HostStatus::Ok),
@@ -416,12 +582,62 @@ fn finish_fleet(
             fleet.dir.display()
         );
     }
-    let fails = run::fails(fleet.baseline.fail_on, &changes, rows, baseline.is_some());
+    let fails = run::fails(fleet.fail_on, &changes, rows, baseline.is_some());
     Ok(if fails {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
     })
+}
+
+fn run_merge(args: MergeArgs) -> anyhow::Result<ExitCode> {
+    let check_names = checks::names();
+    let targets = match args
+        .inventory
+        .as_deref()
+        .map(|path| load_targets(path, None))
+        .transpose()
+    {
+        Ok(targets) => targets.unwrap_or_default(),
+        Err(UsageError(message)) => return Ok(usage_error(&message)),
+    };
+    let baseline = match read_baseline(&args.baseline, &check_names) {
+        Ok(baseline) => baseline,
+        Err(UsageError(message)) => return Ok(usage_error(&message)),
+    };
+    let _lock = match RunLock::acquire(&args.output) {
+        Ok(lock) => lock,
+        Err(message) => return Ok(usage_error(&message)),
+    };
+    let order: Vec<String> = targets.iter().map(|t| t.name.clone()).collect();
+    let merged = match run::merge_runs(
+        &args.runs,
+        &args.output,
+        &check_names,
+        args.inventory.is_some().then_some(order.as_slice()),
+    ) {
+        Ok(merged) => merged,
+        Err(message) => return Ok(usage_error(&message)),
+    };
+    if !merged.missing_shards.is_empty() {
+        eprintln!(
+            "warning: shards {} are missing: the merged report covers only the others",
+            merged.missing_shards.join(", ")
+        );
+    }
+    let mut record = merged.record;
+    record.baseline = args
+        .baseline
+        .baseline
+        .as_ref()
+        .map(|p| p.display().to_string());
+    let fleet = Fleet {
+        dir: &args.output,
+        record,
+        groups: groups_of(&targets),
+        fail_on: args.baseline.fail_on,
+    };
+    finish_fleet(&merged.rows, &fleet, baseline.as_deref(), args.quiet)
 }
 
 fn run_diff(
@@ -450,7 +666,7 @@ fn run_diff(
     )
     .with_context(|| format!("cannot write {}", output.join("changes.json").display()))?;
     if !quiet {
-        println!("{}", console::changes_table(&changes));
+        emitln!("{}", console::changes_table(&changes));
     }
     Ok(if diff::should_fail(fail_on, &changes, &new_rows) {
         ExitCode::from(1)
@@ -541,16 +757,15 @@ fn run_evaluate(args: EvaluateArgs) -> anyhow::Result<ExitCode> {
                 name: s.host,
                 address: s.address,
             };
-            scan::report_host(&host, s.facts, &thresholds, &args.output, true)
+            scan::report_host(&host, s.facts, &thresholds, &args.output, true, false)
         })
         .collect();
     let inventory = args.inventory.clone().unwrap_or_default();
     let fleet = Fleet {
         dir: &args.output,
-        inventory: &inventory,
-        started,
+        record: run_record(started, &inventory, &args.baseline, None),
         groups: Vec::new(),
-        baseline: &args.baseline,
+        fail_on: args.baseline.fail_on,
     };
     finish_fleet(&rows, &fleet, baseline.as_deref(), args.quiet)
 }
@@ -562,14 +777,14 @@ async fn run_local(dir: &Path, thresholds: Thresholds) -> anyhow::Result<ExitCod
     let time = scan::timestamp();
     let results = checks::evaluate(&facts, &thresholds);
     let report = HostReport::new(&facts, &results, &time);
-    print!("{}", console::local_header(&report));
+    emit!("{}", console::local_header(&report));
     let paths = ReportPaths::in_dir(dir, &time);
     write_atomic(&paths.txt, report.to_txt().as_bytes())
         .with_context(|| format!("cannot write {}", paths.txt.display()))?;
     write_atomic(&paths.json, report.to_json().as_bytes())
         .with_context(|| format!("cannot write {}", paths.json.display()))?;
     let shown = std::path::absolute(&paths.txt).unwrap_or(paths.txt.clone());
-    print!(
+    emit!(
         "{}",
         console::local_results(&report, &shown.display().to_string())
     );
@@ -583,12 +798,12 @@ async fn run_local(dir: &Path, thresholds: Thresholds) -> anyhow::Result<ExitCod
 
 fn print_checks(json: bool) -> ExitCode {
     if json {
-        println!(
+        emitln!(
             "{}",
             serde_json::to_string_pretty(checks::ALL).unwrap_or_default()
         );
     } else {
-        print!("{}", console::checks_text(checks::ALL));
+        emit!("{}", console::checks_text(checks::ALL));
     }
     ExitCode::SUCCESS
 }
@@ -615,6 +830,23 @@ fn main() -> ExitCode {
         }
         Commands::Evaluate(args) => run_evaluate(args),
         Commands::Checks { json } => Ok(print_checks(json)),
+        Commands::Merge(args) => run_merge(args),
+        Commands::Completions { shell } => {
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "image_check", &mut script);
+            emit_text(&String::from_utf8_lossy(&script));
+            Ok(ExitCode::SUCCESS)
+        }
+        Commands::Man => {
+            let mut page = Vec::new();
+            match clap_mangen::Man::new(Cli::command()).render(&mut page) {
+                Ok(()) => {
+                    emit_text(&String::from_utf8_lossy(&page));
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(e) => Err(anyhow::anyhow!("cannot render the man page: {e}")),
+            }
+        }
         Commands::Diff {
             old,
             new,
@@ -622,15 +854,17 @@ fn main() -> ExitCode {
             fail_on,
             quiet,
         } => run_diff(&old, &new, &output, fail_on, quiet),
-        Commands::Inventory { inventory, limit } => {
-            match run_inventory(&inventory, limit.as_deref()) {
-                Ok(code) => Ok(code),
-                Err(UsageError(message)) => {
-                    eprintln!("error: {message}");
-                    Ok(ExitCode::from(2))
-                }
+        Commands::Inventory {
+            inventory,
+            limit,
+            ssh_config,
+        } => match run_inventory(&inventory, limit.as_deref(), &ssh_config) {
+            Ok(code) => Ok(code),
+            Err(UsageError(message)) => {
+                eprintln!("error: {message}");
+                Ok(ExitCode::from(2))
             }
-        }
+        },
     };
     outcome.unwrap_or_else(|e| {
         eprintln!("error: {e:#}");

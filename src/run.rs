@@ -72,20 +72,31 @@ impl RunLock {
                 .open(&path)
             {
                 Ok(mut file) => {
-                    let _ = std::io::Write::write_all(
-                        &mut file,
-                        format!("{}\n", std::process::id()).as_bytes(),
-                    );
+                    let line = format!("{} {}\n", std::process::id(), host_name());
+                    let _ = std::io::Write::write_all(&mut file, line.as_bytes());
                     return Ok(RunLock { path });
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
                     let holder = std::fs::read_to_string(&path).unwrap_or_default();
-                    let pid: Option<u32> = holder.trim().parse().ok();
-                    if pid.is_some_and(process_exists) {
+                    let mut words = holder.split_whitespace();
+                    let pid: Option<u32> = words.next().and_then(|p| p.parse().ok());
+                    let host = words.next().unwrap_or_default().to_string();
+                    // Only a process on this machine can be looked for; our own pid in the lock
+                    // is a leftover of an earlier life (a container restarted as pid 1).
+                    let here = host.is_empty() || host == host_name();
+                    let alive =
+                        pid.is_some_and(|pid| pid != std::process::id() && process_exists(pid));
+                    if !here || alive {
+                        let pid = pid.map_or_else(|| "?".to_string(), |p| p.to_string());
+                        let on = if here {
+                            String::new()
+                        } else {
+                            format!(" on {host}")
+                        };
                         return Err(format!(
-                            "another image_check run (pid {}) is writing {}; wait for it, or use another -o folder",
-                            holder.trim(),
-                            dir.display()
+                            "another image_check run (pid {pid}{on}) is writing {}; wait for it, use another -o folder, or delete {} if that run is gone",
+                            dir.display(),
+                            path.display()
                         ));
                     }
                     let _ = std::fs::remove_file(&path);
@@ -101,6 +112,12 @@ impl Drop for RunLock {
     fn drop(&mut self) {
         let _ = std::fs::remove_file(&self.path);
     }
+}
+
+fn host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_string())
+        .unwrap_or_default()
 }
 
 fn process_exists(pid: u32) -> bool {
@@ -312,18 +329,188 @@ mod tests {
     fn lock_refuses_a_live_holder_and_takes_over_a_stale_one() {
         let root = std::env::temp_dir().join(format!("ic-lock-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&root);
+        let lock = root.join(".image_check.lock");
         let held = RunLock::acquire(&root).unwrap();
-        let refused = RunLock::acquire(&root).unwrap_err();
-        assert!(
-            refused.contains(&format!("pid {}", std::process::id())),
-            "{refused}"
-        );
+        assert!(std::fs::read_to_string(&lock)
+            .unwrap()
+            .starts_with(&format!("{} ", std::process::id())));
         drop(held);
-        std::fs::write(root.join(".image_check.lock"), "4000000000\n").unwrap();
+        assert!(!lock.exists(), "released on drop");
+        // pid 1 always runs: a live holder on this machine.
+        std::fs::write(&lock, format!("1 {}\n", host_name())).unwrap();
+        assert!(RunLock::acquire(&root)
+            .unwrap_err()
+            .contains("another image_check run (pid 1) is writing"));
+        std::fs::write(&lock, "4000000000\n").unwrap();
         assert!(
             RunLock::acquire(&root).is_ok(),
             "a lock of a dead process is taken over"
         );
+        std::fs::write(&lock, format!("{} {}\n", std::process::id(), host_name())).unwrap();
+        assert!(
+            RunLock::acquire(&root).is_ok(),
+            "our own pid in the lock is a leftover"
+        );
+        std::fs::write(&lock, "1 elsewhere\n").unwrap();
+        assert!(RunLock::acquire(&root)
+            .unwrap_err()
+            .contains("(pid 1 on elsewhere)"));
         std::fs::remove_dir_all(&root).unwrap();
     }
+}
+
+/// What `merge` learnt from the shards' run.json files.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MergedRuns {
+    pub rows: Vec<SummaryRow>,
+    /// The run.json of the merged folder (counts filled in by the caller's writer).
+    pub record: RunRecord,
+    /// Shards of the scan that no given folder holds, e.g. ["2/4"].
+    pub missing_shards: Vec<String>,
+}
+
+fn read_record(run: &Path) -> Result<RunRecord, String> {
+    let text = std::fs::read_to_string(run.join("run.json"))
+        .map_err(|e| format!("{}: not a run folder (run.json: {e})", run.display()))?;
+    serde_json::from_str(&text).map_err(|e| {
+        format!(
+            "{}: run.json is not image_check's: {e}",
+            run.join("run.json").display()
+        )
+    })
+}
+
+fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let target = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            copy_tree(&entry.path(), &target)?;
+        } else if std::fs::hard_link(entry.path(), &target).is_err() {
+            std::fs::copy(entry.path(), &target)?;
+        }
+    }
+    Ok(())
+}
+
+/// Joins the run folders of a sharded scan into `output` as if one process had scanned every
+/// host: one row per host (in `order`, the inventory's, when given, else by name) and every
+/// host's report folder. Refuses runs of different inventories, two runs of one shard, and a
+/// host found in two runs.
+pub fn merge_runs(
+    runs: &[PathBuf],
+    output: &Path,
+    check_names: &[&str],
+    order: Option<&[String]>,
+) -> Result<MergedRuns, String> {
+    let mut records: Vec<(PathBuf, RunRecord)> = Vec::new();
+    let mut rows: Vec<SummaryRow> = Vec::new();
+    let mut owner: HashMap<String, PathBuf> = HashMap::new();
+    let mut shard_count = None;
+    let mut seen_shards: HashMap<String, PathBuf> = HashMap::new();
+    let mut unreadable = Vec::new();
+    for run in runs {
+        // A shard that never finished left no run.json: reported missing, not fatal.
+        if !run.join("run.json").exists() {
+            unreadable.push(run.display().to_string());
+            continue;
+        }
+        let record = read_record(run)?;
+        if let Some((first, first_record)) = records.first() {
+            if first_record.inventory_digest != record.inventory_digest {
+                return Err(format!(
+                    "{} and {} scanned different inventories (SHA-1 {} and {}): merge the shards of one scan",
+                    first.display(),
+                    run.display(),
+                    first_record.inventory_digest,
+                    record.inventory_digest
+                ));
+            }
+        }
+        if let Some(label) = &record.shard {
+            let shard = crate::shard::Shard::parse(label)?;
+            if *shard_count.get_or_insert(shard.count) != shard.count {
+                return Err(format!(
+                    "{}: shard {label} is from a split into another number of shards",
+                    run.display()
+                ));
+            }
+            if let Some(other) = seen_shards.insert(label.clone(), run.clone()) {
+                return Err(format!(
+                    "{} and {} are both shard {label}",
+                    other.display(),
+                    run.display()
+                ));
+            }
+        }
+        for row in summary::read(&run.join("summary.csv"), check_names)? {
+            if let Some(other) = owner.insert(row.host.clone(), run.clone()) {
+                return Err(format!(
+                    "host {:?} is in both {} and {}: overlapping shards",
+                    row.host,
+                    other.display(),
+                    run.display()
+                ));
+            }
+            let folder = files::safe_dir_name(&row.host);
+            if run.join(&folder).is_dir() {
+                copy_tree(&run.join(&folder), &output.join(&folder)).map_err(|e| {
+                    format!(
+                        "cannot copy {} into {}: {e}",
+                        run.join(&folder).display(),
+                        output.display()
+                    )
+                })?;
+            }
+            rows.push(row);
+        }
+        records.push((run.clone(), record));
+    }
+    let Some((_, first)) = records.first() else {
+        return Err("merge needs at least one run folder".into());
+    };
+    match order {
+        Some(order) => {
+            let position: HashMap<&str, usize> = order
+                .iter()
+                .enumerate()
+                .map(|(i, n)| (n.as_str(), i))
+                .collect();
+            rows.sort_by_key(|r| position.get(r.host.as_str()).copied().unwrap_or(usize::MAX));
+        }
+        None => rows.sort_by(|a, b| a.host.cmp(&b.host)),
+    }
+    let mut missing_shards: Vec<String> = shard_count
+        .map(|n| {
+            (0..n)
+                .map(|k| format!("{k}/{n}"))
+                .filter(|label| !seen_shards.contains_key(label))
+                .collect()
+        })
+        .unwrap_or_default();
+    missing_shards.extend(
+        unreadable
+            .into_iter()
+            .map(|folder| format!("{folder} (no run.json)")),
+    );
+    let record = RunRecord {
+        started: records
+            .iter()
+            .map(|(_, r)| r.started.clone())
+            .min()
+            .unwrap_or_default(),
+        finished: records
+            .iter()
+            .map(|(_, r)| r.finished.clone())
+            .max()
+            .unwrap_or_default(),
+        shard: None,
+        ..first.clone()
+    };
+    Ok(MergedRuns {
+        rows,
+        record,
+        missing_shards,
+    })
 }

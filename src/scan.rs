@@ -29,6 +29,8 @@ pub struct ScanOptions {
     pub host_timeout: Duration,
     pub save_facts: bool,
     pub progress: bool,
+    /// Print each host as a JSON line on stdout as it finishes.
+    pub json_lines: bool,
 }
 
 /// `facts.json` as `--save-facts` writes it: enough to evaluate the host again offline.
@@ -141,6 +143,23 @@ async fn collect_over_ssh(
     Ok(facts)
 }
 
+/// `--json`: one JSON object per host on stdout as the host finishes, for jq and log
+/// shippers: the summary row's fields and, for a reached host, its Alibaba report.
+pub fn print_json_line(row: &SummaryRow, report: Option<&HostReport>) {
+    use std::io::Write;
+    let line = serde_json::json!({
+        "host": row.host,
+        "address": row.address,
+        "status": row.status.as_str(),
+        "reason": row.reason,
+        "report": report,
+    });
+    // One write per line, so lines of hosts finishing together never interleave.
+    let _ = std::io::stdout()
+        .lock()
+        .write_all(format!("{line}\n").as_bytes());
+}
+
 /// Who a row or a saved facts file is about.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct HostId {
@@ -165,11 +184,15 @@ pub fn report_host(
     thresholds: &Thresholds,
     output: &Path,
     save_facts: bool,
+    json_lines: bool,
 ) -> SummaryRow {
     let time = timestamp();
     let checks = checks::evaluate(&facts, thresholds);
     let report = HostReport::new(&facts, &checks, &time);
     let mut row = reached_row(host, &report, &checks);
+    if json_lines {
+        print_json_line(&row, Some(&report));
+    }
     let saved = save_facts.then(|| SavedFacts {
         host: host.name.clone(),
         address: host.address.clone(),
@@ -186,19 +209,27 @@ pub fn report_host(
     row
 }
 
+fn unreachable(host: &HostId, reason: &str, json_lines: bool) -> SummaryRow {
+    let row = unreachable_row(host, reason);
+    if json_lines {
+        print_json_line(&row, None);
+    }
+    row
+}
+
 async fn scan_host(ctx: Arc<SshContext>, target: Target, options: Arc<ScanOptions>) -> SummaryRow {
     let host = HostId::of(&target);
     let deadline = options.host_timeout;
     let facts =
         match tokio::time::timeout(deadline, collect_over_ssh(&ctx, &target, deadline)).await {
             Ok(Ok(facts)) => facts,
-            Ok(Err(reason)) => return unreachable_row(&host, &reason),
+            Ok(Err(reason)) => return unreachable(&host, &reason, options.json_lines),
             Err(_) => {
                 let reason = format!(
                     "host deadline of {} s passed before all facts were read",
                     deadline.as_secs()
                 );
-                return unreachable_row(&host, &reason);
+                return unreachable(&host, &reason, options.json_lines);
             }
         };
     let fallback = host.clone();
@@ -209,6 +240,7 @@ async fn scan_host(ctx: Arc<SshContext>, target: Target, options: Arc<ScanOption
             &target.thresholds,
             &options.output,
             options.save_facts,
+            options.json_lines,
         )
     })
     .await;
@@ -250,7 +282,7 @@ pub async fn scan(
     {
         progress.set_style(style);
     }
-    let ctx = Arc::new(SshContext::default());
+    let ctx = Arc::new(SshContext::with_inventory(targets));
     let options = Arc::new(ScanOptions {
         concurrency: options.concurrency.max(1),
         ..options

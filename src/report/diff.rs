@@ -205,6 +205,9 @@ pub enum FailOn {
     AnyFailed,
     /// Like `NewFailed`, and also a check newly WARNING.
     NewAny,
+    /// Nothing: exit code 0 whatever was found (a batch system that reads the reports, not the
+    /// exit code). Bad usage still exits 2.
+    Never,
 }
 
 impl FailOn {
@@ -213,6 +216,7 @@ impl FailOn {
             FailOn::NewFailed => "new-failed",
             FailOn::AnyFailed => "any-failed",
             FailOn::NewAny => "new-any",
+            FailOn::Never => "never",
         }
     }
 }
@@ -221,12 +225,17 @@ impl FromStr for FailOn {
     type Err = String;
 
     fn from_str(text: &str) -> Result<Self, String> {
-        [FailOn::NewFailed, FailOn::AnyFailed, FailOn::NewAny]
-            .into_iter()
-            .find(|f| f.as_str() == text)
-            .ok_or_else(|| {
-                format!("--fail-on `{text}`: expected new-failed, any-failed or new-any")
-            })
+        [
+            FailOn::NewFailed,
+            FailOn::AnyFailed,
+            FailOn::NewAny,
+            FailOn::Never,
+        ]
+        .into_iter()
+        .find(|f| f.as_str() == text)
+        .ok_or_else(|| {
+            format!("--fail-on `{text}`: expected new-failed, any-failed, new-any or never")
+        })
     }
 }
 
@@ -237,6 +246,7 @@ pub fn should_fail(fail_on: FailOn, changes: &[Change], new: &[SummaryRow]) -> b
             || (c.kind == ChangeKind::HostAdded && c.after == HostStatus::Unreachable.as_str())
     };
     match fail_on {
+        FailOn::Never => false,
         FailOn::AnyFailed => new
             .iter()
             .any(|r| matches!(r.status, HostStatus::Failed | HostStatus::Unreachable)),
@@ -492,9 +502,10 @@ pub(crate) mod tests {
         assert_eq!("new-failed".parse(), Ok(FailOn::NewFailed));
         assert_eq!("any-failed".parse(), Ok(FailOn::AnyFailed));
         assert_eq!("new-any".parse(), Ok(FailOn::NewAny));
+        assert_eq!("never".parse(), Ok(FailOn::Never));
         assert_eq!(
             "new".parse::<FailOn>(),
-            Err("--fail-on `new`: expected new-failed, any-failed or new-any".to_string())
+            Err("--fail-on `new`: expected new-failed, any-failed, new-any or never".to_string())
         );
     }
 

@@ -36,17 +36,9 @@ pub fn safe_dir_name(host: &str) -> String {
         name.truncate(MAX_NAME);
     }
     if changed || host.len() > MAX_NAME || name.is_empty() {
-        name = format!("{name}-{:016x}", fnv1a(host.as_bytes()));
+        name = format!("{name}-{:016x}", crate::shard::stable_hash(host.as_bytes()));
     }
     name
-}
-
-/// FNV-1a: a stable, dependency-free hash; collisions only need to be unlikely, not impossible
-/// to construct, since inventories are written by the operator.
-fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, b| {
-        (hash ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
-    })
 }
 
 /// Temporary files being written now, so an immediate exit can remove them.
