@@ -561,3 +561,72 @@ fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
     }
     found
 }
+
+#[test]
+fn ssh_agent_key_logs_in_without_any_key_file() {
+    let fleet = Fleet::up("agent", 50, &["h=debian12-ok"]);
+    // No identity_file and a home without ~/.ssh: the agent is the only way in.
+    let text = std::fs::read_to_string(fleet.inventory()).unwrap();
+    let text: String = text
+        .lines()
+        .filter(|l| !l.starts_with("identity_file"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let inventory = fleet.dir.join("agent.toml");
+    std::fs::write(&inventory, text).unwrap();
+    let home = out_dir("agent-home");
+    let socket = home.join("agent.sock");
+    let agent = std::process::Command::new("ssh-agent")
+        .arg("-a")
+        .arg(&socket)
+        .output()
+        .expect("ssh-agent");
+    assert!(agent.status.success());
+    let pid: String = String::from_utf8_lossy(&agent.stdout)
+        .split("SSH_AGENT_PID=")
+        .nth(1)
+        .and_then(|rest| rest.split(';').next())
+        .unwrap_or_default()
+        .to_string();
+    struct Agent(String);
+    impl Drop for Agent {
+        fn drop(&mut self) {
+            let _ = std::process::Command::new("kill").arg(&self.0).status();
+        }
+    }
+    let _agent = Agent(pid);
+    let added = std::process::Command::new("ssh-add")
+        .arg(fleet.dir.join("id_ed25519"))
+        .env("SSH_AUTH_SOCK", &socket)
+        .output()
+        .unwrap();
+    assert!(
+        added.status.success(),
+        "{}",
+        String::from_utf8_lossy(&added.stderr)
+    );
+    let out = out_dir("agent");
+    let args = [
+        "scan",
+        "-i",
+        inventory.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "--no-ssh-config",
+        "-q",
+    ];
+    image_check_command(&args)
+        .env("SSH_AUTH_SOCK", &socket)
+        .env("HOME", &home)
+        .output()
+        .unwrap();
+    assert_eq!(rows_by_host(&out)["h"]["platform"], "Debian");
+    image_check_command(&args)
+        .env("HOME", &home)
+        .output()
+        .unwrap();
+    assert_eq!(
+        rows_by_host(&out)["h"]["reason"],
+        "authentication failed for user root: no key to offer (set identity_file, or start ssh-agent)"
+    );
+}

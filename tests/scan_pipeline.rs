@@ -315,3 +315,75 @@ fn wrong_client_key_is_an_authentication_failure() {
         )
     );
 }
+
+#[test]
+fn ad_hoc_hosts_with_ssh_config_and_json_lines() {
+    let fleet = Fleet::up("adhoc", 36, &["a=debian12-ok", "b=centos7-ok"]);
+    // The key and known_hosts come from an ssh_config, as they would from ~/.ssh/config.
+    let config = fleet.dir.join("ssh_config");
+    std::fs::write(
+        &config,
+        format!(
+            "Host *\n  Port 2222\n  IdentityFile {}\n  UserKnownHostsFile {}\n",
+            fleet.dir.join("id_ed25519").display(),
+            fleet.known_hosts().display()
+        ),
+    )
+    .unwrap();
+    let out = out_dir("adhoc");
+    let a = format!("root@{}", fleet.address("a"));
+    let b = format!("root@{}:2222", fleet.address("b"));
+    let run = image_check(&[
+        "scan",
+        &a,
+        &b,
+        "--ssh-config",
+        config.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "--json",
+    ]);
+    let stdout = String::from_utf8(run.stdout).unwrap();
+    let lines: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
+        .collect();
+    assert_eq!(lines.len(), 2, "{stdout}");
+    let mut platforms: Vec<(String, String)> = lines
+        .iter()
+        .map(|l| {
+            (
+                l["host"].as_str().unwrap().to_string(),
+                l["report"]["platform"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    platforms.sort();
+    assert_eq!(
+        platforms,
+        [
+            (a.clone(), "Debian".to_string()),
+            (b.clone(), "CentOS".to_string())
+        ]
+    );
+    assert_eq!(
+        lines[0]["report"]["check_items"].as_array().unwrap().len(),
+        16
+    );
+    assert_eq!(read_summary(&out).len(), 2, "the files are written too");
+
+    let both = image_check(&["scan", "-i", fleet.inventory().to_str().unwrap(), &a]);
+    assert_eq!(
+        both.status.code(),
+        Some(2),
+        "an inventory or hosts, not both"
+    );
+}
+
+#[test]
+fn completions_and_man_page() {
+    let bash = String::from_utf8(image_check(&["completions", "bash"]).stdout).unwrap();
+    assert!(bash.contains("_image_check()") && bash.contains("--baseline"));
+    let man = String::from_utf8(image_check(&["man"]).stdout).unwrap();
+    assert!(man.starts_with(".ie") && man.contains(".TH image_check 1"));
+}
