@@ -141,7 +141,7 @@ pub fn lists(entries: &[BlkidEntry], spec: &str) -> bool {
         ("/dev/disk/by-partlabel/", "PARTLABEL"),
     ] {
         if let Some(name) = spec.strip_prefix(dir) {
-            return lists_tag(entries, tag, &unescape_udev(name));
+            return lists_tag(entries, tag, &super::escapes::unescape_hex(name));
         }
     }
     if !spec.starts_with("/dev/") {
@@ -178,29 +178,6 @@ fn lists_tag(entries: &[BlkidEntry], tag: &str, value: &str) -> bool {
             listed == value
         }
     })
-}
-
-/// Decodes udev's `\xHH` escapes in a /dev/disk/by-* link name.
-fn unescape_udev(name: &str) -> String {
-    let bytes = name.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'\\' && bytes.get(i + 1) == Some(&b'x') {
-            let hex = bytes
-                .get(i + 2..i + 4)
-                .and_then(|h| std::str::from_utf8(h).ok())
-                .and_then(|h| u8::from_str_radix(h, 16).ok());
-            if let Some(byte) = hex {
-                out.push(byte);
-                i += 4;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// `/dev/mapper/VG-LV` → `/dev/VG/LV` (device-mapper doubles a `-` inside VG and LV

@@ -28,6 +28,8 @@
 //!   `subvol=/@/.snapshots/1/snapshot`) therefore shows up as e.g. `/var`, never `/`. Use
 //!   [`system_disk`], which then looks the `/` device of `/proc/mounts` up in lsblk's tree.
 
+use super::escapes;
+
 /// Bytes in a GiB.
 const GIB: u64 = 1 << 30;
 
@@ -170,7 +172,7 @@ fn parse_pairs_line(line: &str) -> Result<Vec<(&str, String)>, String> {
         let Some(close) = quoted.find('"') else {
             return Err(format!("value of {key} has no closing quote"));
         };
-        pairs.push((key, unescape_hex(&quoted[..close])));
+        pairs.push((key, escapes::unescape_hex(&quoted[..close])));
         rest = &quoted[close + 1..];
         if !rest.is_empty() && !rest.starts_with(char::is_whitespace) {
             return Err(format!(
@@ -184,34 +186,6 @@ fn parse_pairs_line(line: &str) -> Result<Vec<(&str, String)>, String> {
 /// At most 20 characters of `text`, to quote it in an error without flooding the report.
 fn excerpt(text: &str) -> String {
     text.chars().take(20).collect()
-}
-
-/// Decode lsblk's `\xHH` escapes; anything else, a lone backslash included, stays as is.
-/// Escaped bytes may be pieces of UTF-8 (lsblk escapes bytes, not characters).
-fn unescape_hex(raw: &str) -> String {
-    let bytes = raw.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'\\' && bytes.get(i + 1) == Some(&b'x') {
-            let high = bytes.get(i + 2).and_then(|&b| hex_digit(b));
-            let low = bytes.get(i + 3).and_then(|&b| hex_digit(b));
-            if let (Some(high), Some(low)) = (high, low) {
-                out.push((high << 4) | low);
-                i += 4;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-fn hex_digit(byte: u8) -> Option<u8> {
-    char::from(byte)
-        .to_digit(16)
-        .and_then(|d| u8::try_from(d).ok())
 }
 
 /// Old lsblk (CentOS 6) names dm devices `VolGroup-lv_root (dm-0)`; return the name as
@@ -344,52 +318,20 @@ pub fn parse_proc_mounts(text: &str) -> Vec<Mount> {
         .filter_map(|line| {
             let mut fields = line.split_whitespace();
             let device = fields.next()?;
-            let mountpoint = unescape_octal(fields.next()?);
+            let mountpoint = escapes::unescape_octal(fields.next()?);
             let fstype = fields.next()?;
             let options = fields.next()?;
             if device.starts_with('#') || !mountpoint.starts_with('/') {
                 return None;
             }
             Some(Mount {
-                device: unescape_octal(device),
+                device: escapes::unescape_octal(device),
                 mountpoint,
-                fstype: unescape_octal(fstype),
-                options: options.split(',').map(unescape_octal).collect(),
+                fstype: escapes::unescape_octal(fstype),
+                options: options.split(',').map(escapes::unescape_octal).collect(),
             })
         })
         .collect()
-}
-
-/// Decode the kernel's `\ooo` escapes; a backslash not followed by three octal digits
-/// stays as is.
-fn unescape_octal(field: &str) -> String {
-    let bytes = field.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'\\' {
-            if let Some(byte) = bytes.get(i + 1..i + 4).and_then(octal_byte) {
-                out.push(byte);
-                i += 4;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-/// Three octal digits as one byte; None if they are not octal digits or exceed 0o377.
-fn octal_byte(digits: &[u8]) -> Option<u8> {
-    let mut value: u16 = 0;
-    for &digit in digits {
-        if !(b'0'..=b'7').contains(&digit) {
-            return None;
-        }
-        value = value * 8 + u16::from(digit - b'0');
-    }
-    u8::try_from(value).ok()
 }
 
 /// The mount of `/` in effect: the last entry for "/", since later mounts cover earlier

@@ -149,45 +149,15 @@ fn entry_from_fields(line: usize, fields: &[&str]) -> Result<FstabEntry, String>
     };
     Ok(FstabEntry {
         line,
-        spec: strip_tag_quotes(&unescape_octal(spec)),
-        mountpoint: unescape_octal(mountpoint),
-        fstype: unescape_octal(fstype),
+        spec: strip_tag_quotes(&super::escapes::unescape_octal(spec)),
+        mountpoint: super::escapes::unescape_octal(mountpoint),
+        fstype: super::escapes::unescape_octal(fstype),
         options: rest
             .first()
-            .map(|raw| split_options(&unescape_octal(raw)))
+            .map(|raw| split_options(&super::escapes::unescape_octal(raw)))
             .unwrap_or_default(),
         freq: number(1, "dump")?,
         passno: number(2, "pass")?,
-    })
-}
-
-/// Decodes fstab's `\NNN` octal escapes; a backslash not followed by three octal digits
-/// stays as it is (libmount's unmangle does the same).
-fn unescape_octal(field: &str) -> String {
-    let bytes = field.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'\\' {
-            if let Some(byte) = bytes.get(i + 1..i + 4).and_then(octal_byte) {
-                out.push(byte);
-                i += 4;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-fn octal_byte(digits: &[u8]) -> Option<u8> {
-    digits.iter().try_fold(0u8, |acc, &d| {
-        if (b'0'..=b'7').contains(&d) {
-            acc.checked_mul(8).and_then(|v| v.checked_add(d - b'0'))
-        } else {
-            None
-        }
     })
 }
 

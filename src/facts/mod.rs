@@ -10,6 +10,7 @@
 pub mod blkid;
 pub mod df;
 pub mod disks;
+mod escapes;
 pub mod fstab;
 pub mod kernel_modules;
 pub mod lsattr;
