@@ -92,20 +92,7 @@ fn reached_row(host: &HostId, report: &HostReport, checks: &[CheckResult]) -> Su
 }
 
 fn unreachable_row(host: &HostId, reason: &str) -> SummaryRow {
-    SummaryRow {
-        host: host.name.clone(),
-        address: host.address.clone(),
-        status: HostStatus::Unreachable,
-        reason: reason.to_string(),
-        platform: String::new(),
-        os_version: String::new(),
-        architecture: String::new(),
-        system_disk_size_gb: String::new(),
-        ok: 0,
-        warning: 0,
-        failed: 0,
-        checks: Vec::new(),
-    }
+    SummaryRow::bare(&host.name, &host.address, HostStatus::Unreachable, reason)
 }
 
 /// Writes one host's TXT and JSON (and facts.json when asked) into `dir`.

@@ -301,18 +301,8 @@ pub(crate) mod tests {
             HostStatus::Ok
         };
         SummaryRow {
-            host: host.into(),
-            address: String::new(),
-            status,
-            reason: String::new(),
-            platform: String::new(),
-            os_version: String::new(),
-            architecture: String::new(),
-            system_disk_size_gb: String::new(),
-            ok: 0,
-            warning: 0,
-            failed: 0,
             checks: checks.iter().map(|c| c.to_string()).collect(),
+            ..SummaryRow::bare(host, "", status, "")
         }
     }
 

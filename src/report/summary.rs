@@ -46,6 +46,27 @@ pub struct SummaryRow {
     pub checks: Vec<String>,
 }
 
+impl SummaryRow {
+    /// A row with nothing but who and how: an unreachable or interrupted host, or a start to
+    /// fill in.
+    pub fn bare(host: &str, address: &str, status: HostStatus, reason: &str) -> Self {
+        SummaryRow {
+            host: host.to_string(),
+            address: address.to_string(),
+            status,
+            reason: reason.to_string(),
+            platform: String::new(),
+            os_version: String::new(),
+            architecture: String::new(),
+            system_disk_size_gb: String::new(),
+            ok: 0,
+            warning: 0,
+            failed: 0,
+            checks: Vec::new(),
+        }
+    }
+}
+
 pub const FIXED_COLUMNS: [&str; 11] = [
     "host",
     "address",
