@@ -118,8 +118,26 @@ pub fn script(fixture: &Path, path: &str, body: &str) {
     std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o755)).unwrap();
 }
 
+/// Removes what earlier test processes left in `parent` (entries named `<prefix>...-<pid>`
+/// whose process is gone): tests cannot clean up after themselves when they fail.
+fn remove_leftovers(parent: &Path, prefix: &str) {
+    for entry in std::fs::read_dir(parent).into_iter().flatten().flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let pid = name
+            .strip_prefix(prefix)
+            .and_then(|rest| rest.rsplit('-').next())
+            .and_then(|p| p.parse::<u32>().ok());
+        if pid.is_some_and(|pid| {
+            pid != std::process::id() && !Path::new("/proc").join(pid.to_string()).exists()
+        }) {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
 /// A fresh, empty folder for one test's output.
 pub fn out_dir(name: &str) -> PathBuf {
+    remove_leftovers(&std::env::temp_dir(), "image-check-");
     let dir = std::env::temp_dir().join(format!("image-check-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
