@@ -61,6 +61,10 @@ const HANDSHAKE_TRIES: u32 = 3;
 impl SshContext {
     /// A context that reaches jump hosts named like inventory hosts with their settings.
     pub fn with_inventory(targets: &[Target]) -> Self {
+        // Only a fleet with jump hosts needs to look hosts up by name.
+        if targets.iter().all(|t| t.jump.is_none()) {
+            return SshContext::default();
+        }
         SshContext {
             inventory: targets
                 .iter()
