@@ -17,6 +17,11 @@
 #                  connection drops
 #   @no-sessions   authentication succeeds, every session fails (sshd refuses the chroot)
 #   @become        a plain host whose inventory entry says `become = true`
+#   @host-root     a plain host whose sshd does not chroot: it serves this machine's own file
+#                  system (its python3, its root login shell); FIXTURE is ignored. These hosts
+#                  share sshd processes of their own, 16 addresses each. Sessions get SHLVL=1,
+#                  so root's bash skips ~/.bashrc, which bash otherwise runs for every command
+#                  sshd starts (a developer's rc file, e.g. `pyenv init`, would cost each one)
 #   @netns:NS:ADDR an sshd of its own inside network namespace NS, listening on ADDR (the
 #                  namespace and its addresses are the caller's; see tests/bastion.rs)
 # FIXTURE is a folder name under tests/fleet/hosts, or an absolute path to a fixture folder.
@@ -91,7 +96,7 @@ build_root() { # fixture -> path of its chroot, built once per run
   echo "$root"
 }
 
-common_config() { # hostkey pidfile
+common_config() { # hostkey pidfile [more NAME=VALUE for the sessions' environment]
   cat <<CFG
 HostKey $1
 PidFile $2
@@ -102,7 +107,7 @@ UsePAM no
 StrictModes no
 AuthorizedKeysFile $rundir/authorized_keys
 Subsystem sftp internal-sftp
-SetEnv PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+SetEnv PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin${3:+ $3}
 MaxStartups 1000:30:2000
 MaxSessions 20
 LogLevel ERROR
@@ -146,7 +151,7 @@ identity_file = "$rundir/id_ed25519"
 known_hosts = "$rundir/known_hosts"
 connect_timeout = 5
 INV
-  local index=0 shared=0 group_config="" ips=()
+  local index=0 shared=0 group_config="" hostroot=0 hostroot_config="" ips=()
   for spec in "$@"; do
     local name=${spec%%=*} rest=${spec#*=} fixture variant=""
     fixture=${rest%%@*}
@@ -159,7 +164,8 @@ INV
     printf '%s\t%s\t%s\t%s\n' "$name" "$ip" "$fixture" "$variant" >>"$rundir/hosts.tsv"
     printf '\n[[hosts]]\nname = "%s"\naddress = "%s"\n' "$name" "$ip" >>"$rundir/inventory.toml"
     [ "$variant" = refused ] && continue
-    local root; root=$(build_root "$fixture")
+    local root=""
+    [ "$variant" = host-root ] || root=$(build_root "$fixture")
     [ "$variant" = become ] && echo 'become = true' >>"$rundir/inventory.toml"
     case "$variant" in
       ""|become)
@@ -172,6 +178,18 @@ INV
         echo "ListenAddress $ip:$port" >>"$group_config.listen"
         printf 'Match LocalAddress %s\n  ChrootDirectory %s\n' "$ip" "$root" >>"$group_config.match"
         shared=$((shared + 1))
+        ips+=("$ip")
+        ;;
+      host-root)
+        echo "[$ip]:$port $(cut -d' ' -f1,2 "$rundir/host_ed25519.pub")" >>"$rundir/known_hosts"
+        if [ $((hostroot % 16)) -eq 0 ]; then
+          hostroot_config="$rundir/sshd-hostroot-$((hostroot / 16)).conf"
+          common_config "$rundir/host_ed25519" "$hostroot_config.pid" SHLVL=1 \
+            >"$hostroot_config.listen"
+          : >"$hostroot_config.match" # no ChrootDirectory: sessions see this machine's /
+        fi
+        echo "ListenAddress $ip:$port" >>"$hostroot_config.listen"
+        hostroot=$((hostroot + 1))
         ips+=("$ip")
         ;;
       legacy|unknown-key|changed-key|drop-after-auth|no-sessions|netns)
@@ -212,7 +230,7 @@ INV
       *) die "unknown variant @$variant in $spec" ;;
     esac
   done
-  for listen in "$rundir"/sshd-shared-*.conf.listen; do
+  for listen in "$rundir"/sshd-shared-*.conf.listen "$rundir"/sshd-hostroot-*.conf.listen; do
     [ -e "$listen" ] || continue
     local conf=${listen%.listen}
     cat "$listen" "$conf.match" >"$conf"
