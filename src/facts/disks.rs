@@ -415,6 +415,7 @@ fn disk_above(devices: &[BlockDevice], holders: &[usize]) -> Result<SystemDisk, 
             holders
                 .first()
                 .map_or("the root device", |&h| devices[h].name.as_str())
+                .escape_debug()
         )),
     }
 }
@@ -448,6 +449,8 @@ fn no_root_in_lsblk(devices: &[BlockDevice]) -> String {
             n - MAX_LISTED
         ),
     };
+    // Mount points are unescaped: a line break in one must not break the reason's line.
+    let shown = shown.escape_debug();
     format!(
         "lsblk shows no block device mounted on / (mount points it shows: {shown}); \
          / is on something that is not a block device (overlay or tmpfs in a container, \
@@ -474,10 +477,12 @@ pub fn system_disk_from_proc(
     partitions: &[(String, u64)],
 ) -> Result<SystemDisk, String> {
     let root = root_mount(mounts).ok_or("the mount table has no entry for /")?;
+    // Device and type are unescaped: a line break in them must not break the reason's line.
+    let (device, fstype) = (root.device.escape_debug(), root.fstype.escape_debug());
     let Some(path) = root.device.strip_prefix("/dev/") else {
         return Err(format!(
-            "/ is mounted from {:?} (type {}), which is not a block device",
-            root.device, root.fstype
+            "/ is mounted from {:?} (type {fstype}), which is not a block device",
+            root.device
         ));
     };
     let root_device = path.strip_prefix("mapper/").unwrap_or(path).to_owned();
@@ -497,8 +502,8 @@ pub fn system_disk_from_proc(
             .map(found)
             .ok_or_else(|| {
                 format!(
-                    "/ is on {} but /proc/partitions lists neither {path} nor its disk",
-                    root.device
+                    "/ is on {device} but /proc/partitions lists neither {} nor its disk",
+                    path.escape_debug()
                 )
             });
     }
@@ -513,12 +518,10 @@ pub fn system_disk_from_proc(
     match disks.as_slice() {
         [only] => Ok(found(only)),
         [] => Err(format!(
-            "/ is on {}, whose disk its name does not tell, and /proc/partitions lists no disk",
-            root.device
+            "/ is on {device}, whose disk its name does not tell, and /proc/partitions lists no disk"
         )),
         many => Err(format!(
-            "/ is on {}, whose disk its name does not tell, and /proc/partitions lists {} disks ({})",
-            root.device,
+            "/ is on {device}, whose disk its name does not tell, and /proc/partitions lists {} disks ({})",
             many.len(),
             many.iter()
                 .map(|(name, _)| name.as_str())
@@ -1132,6 +1135,43 @@ NAME=\"centos-root\" TYPE=\"lvm\" SIZE=\"61194895360\" MOUNTPOINT=\"/\"
                 Ok("vda".to_owned()),
                 "{device}"
             );
+        }
+    }
+
+    #[test]
+    fn line_breaks_in_device_names_and_mount_points_stay_escaped_in_reasons() {
+        // Found by fuzz/fuzz_targets/disks.rs: lsblk's \xHH and the kernel's \ooo escapes
+        // decode to line breaks, which made a multi-line reason.
+        let devices = lsblk("NAME=\"vda\" TYPE=\"disk\" SIZE=\"1\" MOUNTPOINT=\"/x\\x0ay\"\n");
+        let err = system_disk_from_lsblk(&devices).err().unwrap_or_default();
+        assert!(err.contains("mount points it shows: /x\\ny)"), "{err}");
+
+        let mounts = parse_proc_mounts("/dev/vd\\012a1 / ext\\0124 rw 0 0\n");
+        let err = system_disk_from_proc(&mounts, &table(&["vda"]))
+            .err()
+            .unwrap_or_default();
+        assert!(err.contains("neither vd\\na1 nor its disk"), "{err}");
+        let mounts = parse_proc_mounts("rootfs\\012x / ext\\0124 rw 0 0\n");
+        let err = system_disk_from_proc(&mounts, &[])
+            .err()
+            .unwrap_or_default();
+        assert!(err.contains("(type ext\\n4)"), "{err}");
+        let mounts = parse_proc_mounts("/dev/mapper/vg-r\\012t / ext4 rw 0 0\n");
+        let err = system_disk_from_proc(&mounts, &[])
+            .err()
+            .unwrap_or_default();
+        assert!(
+            err.contains("/ is on /dev/mapper/vg-r\\nt, whose disk"),
+            "{err}"
+        );
+        for err in [
+            system_disk_from_lsblk(&devices),
+            system_disk_from_proc(&mounts, &table(&["vda", "vdb"])),
+        ]
+        .into_iter()
+        .filter_map(Result::err)
+        {
+            assert!(!err.contains('\n'), "{err}");
         }
     }
 
