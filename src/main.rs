@@ -174,7 +174,7 @@ struct ScanArgs {
     /// (default: the inventory's connect_timeout, 10 s when unset).
     #[arg(long = "connect-timeout", value_parser = clap::value_parser!(u64).range(1..))]
     connect_timeout: Option<u64>,
-    /// Only hosts whose name or group matches one of these comma-separated globs (e.g. `web-*,db`).
+    /// Only these hosts: globs of names or groups, Ansible-style (`web-*,db`, `web:&prod`, `all:!db`).
     #[arg(long)]
     limit: Option<String>,
     /// Host key policy for every host, overriding the inventory.

@@ -263,24 +263,45 @@ impl std::fmt::Display for Destination {
     }
 }
 
-/// Keeps the targets that `--limit` names: comma-separated globs matched against the host name
-/// and each of its groups. No limit keeps everything.
+/// Keeps the targets that `--limit` names, in Ansible's pattern language: terms separated by
+/// `,` or `:` (`web:db`), `&term` keeps only hosts also matched by it (`web:&prod`), `!term`
+/// drops hosts matched by it (`all:!db`). A term is `all`, or a glob matched against the host
+/// name and each of its groups (`web-*`). No limit keeps everything.
 pub fn select(targets: Vec<Target>, limit: Option<&str>) -> Result<Vec<Target>, String> {
     let Some(limit) = limit else {
         return Ok(targets);
     };
-    let patterns = limit
-        .split(',')
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-        .map(|p| glob::Pattern::new(p).map_err(|e| format!("--limit {p:?}: {e}")))
-        .collect::<Result<Vec<_>, _>>()?;
+    let mut include = Vec::new();
+    let mut require = Vec::new();
+    let mut exclude = Vec::new();
+    for piece in limit.split(',') {
+        // IPv6 addresses (`fd00::5`) keep their colons.
+        let terms: Vec<&str> = if piece.contains("::") {
+            vec![piece]
+        } else {
+            piece.split(':').collect()
+        };
+        for term in terms.into_iter().map(str::trim).filter(|t| !t.is_empty()) {
+            let (list, glob) = match (term.strip_prefix('&'), term.strip_prefix('!')) {
+                (Some(rest), _) => (&mut require, rest),
+                (_, Some(rest)) => (&mut exclude, rest),
+                _ => (&mut include, term),
+            };
+            let glob = if glob == "all" { "*" } else { glob };
+            list.push(glob::Pattern::new(glob).map_err(|e| format!("--limit {term:?}: {e}"))?);
+        }
+    }
+    let hits = |patterns: &[glob::Pattern], t: &Target| {
+        patterns
+            .iter()
+            .any(|p| p.matches(&t.name) || t.groups.iter().any(|g| p.matches(g)))
+    };
     Ok(targets
         .into_iter()
         .filter(|t| {
-            patterns
-                .iter()
-                .any(|p| p.matches(&t.name) || t.groups.iter().any(|g| p.matches(g)))
+            (include.is_empty() || hits(&include, t))
+                && require.iter().all(|p| hits(std::slice::from_ref(p), t))
+                && !hits(&exclude, t)
         })
         .collect())
 }
@@ -333,6 +354,22 @@ mod tests {
         );
         assert_eq!(select(all.clone(), None).unwrap().len(), 3);
         assert!(select(all, Some("nothing")).unwrap().is_empty());
+    }
+
+    #[test]
+    fn limit_takes_ansible_patterns() {
+        let all = vec![
+            target("web-01", &["web", "prod"]),
+            target("web-02", &["web", "staging"]),
+            target("db-01", &["db", "prod"]),
+        ];
+        let pick = |limit: &str| names(&select(all.clone(), Some(limit)).unwrap()).join(" ");
+        assert_eq!(pick("web:&prod"), "web-01");
+        assert_eq!(pick("all:!db"), "web-01 web-02");
+        assert_eq!(pick("prod:!web*"), "db-01");
+        assert_eq!(pick("web,db"), "web-01 web-02 db-01");
+        assert_eq!(pick("&prod"), "web-01 db-01");
+        assert_eq!(pick("!web"), "db-01");
     }
 
     #[test]
