@@ -92,10 +92,11 @@ impl CommandOutput {
     /// A short, single-line account of a failed run, for a fact's "unknown" reason.
     pub fn failure_reason(&self, cmd: &Command) -> String {
         let stderr = String::from_utf8_lossy(&self.stderr);
+        // sshd itself may speak first, for users without a home folder.
         let first = stderr
             .lines()
             .map(str::trim)
-            .find(|l| !l.is_empty())
+            .find(|l| !l.is_empty() && !l.starts_with("Could not chdir to home directory"))
             .unwrap_or("");
         let status = match self.exit_status {
             Some(127) => return format!("`{}`: command not found", cmd.display()),
@@ -219,6 +220,19 @@ mod tests {
         assert_eq!(
             plain.to_shell_string(Sudo::NonInteractive).unwrap(),
             "uname -r"
+        );
+    }
+
+    #[test]
+    fn failure_reason_skips_sshds_home_folder_notice() {
+        let output = CommandOutput {
+            exit_status: Some(1),
+            stderr: b"Could not chdir to home directory /home/ops: No such file or directory\nlsattr: Permission denied While reading flags on /etc/shadow\n".to_vec(),
+            ..CommandOutput::default()
+        };
+        assert_eq!(
+            output.failure_reason(&Command::new(&["lsattr", "/etc/shadow"])),
+            "`lsattr /etc/shadow` failed: exit status 1: lsattr: Permission denied While reading flags on /etc/shadow"
         );
     }
 
