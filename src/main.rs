@@ -17,7 +17,7 @@ use image_check::checks;
 use image_check::facts;
 use image_check::inventory::{self, HostKeyCheck, SshConfigSource, Target, Thresholds};
 use image_check::report::diff::{self, FailOn};
-use image_check::report::files::{remove_partial_files, write_atomic, ReportPaths};
+use image_check::report::files::{remove_partial_files, write_atomic};
 use image_check::report::summary::{HostStatus, SummaryRow};
 use image_check::report::{console, HostReport, TOOL_VERSION};
 use image_check::run::{self, RunLock, RunOutcome, RunRecord};
@@ -289,7 +289,16 @@ macro_rules! emitln {
 }
 
 /// A failure that ends the run with exit code 2 (bad usage or inventory).
+#[derive(Debug)]
 struct UsageError(String);
+
+impl std::fmt::Display for UsageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UsageError {}
 
 fn load_targets(path: &Path, limit: Option<&str>) -> Result<Vec<Target>, UsageError> {
     let targets = inventory::load(path).map_err(|e| UsageError(e.to_string()))?;
@@ -351,12 +360,9 @@ async fn run_scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
                 inventory::select(targets, args.limit.as_deref()).map_err(UsageError)
             }),
     };
-    let mut targets = match loaded
-        .and_then(|mut targets| apply_ssh_config(&mut targets, &args.ssh_config).map(|()| targets))
-    {
-        Ok(targets) => targets,
-        Err(UsageError(message)) => return Ok(usage_error(&message)),
-    };
+    let mut targets = loaded.and_then(|mut targets| {
+        apply_ssh_config(&mut targets, &args.ssh_config).map(|()| targets)
+    })?;
     for target in &mut targets {
         if let Some(policy) = args.host_key_check {
             target.host_key_check = policy;
@@ -366,23 +372,14 @@ async fn run_scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
         }
         target.thresholds = args.thresholds.apply(target.thresholds);
     }
-    let shard = match shard_of(args.shard.as_deref(), args.shards) {
-        Ok(shard) => shard,
-        Err(UsageError(message)) => return Ok(usage_error(&message)),
-    };
+    let shard = shard_of(args.shard.as_deref(), args.shards)?;
     if let Some(shard) = shard {
         targets = image_check::shard::select(targets, shard, args.shard_by);
     }
     let check_names = checks::names();
-    let baseline = match read_baseline(&args.baseline, &check_names) {
-        Ok(baseline) => baseline,
-        Err(UsageError(message)) => return Ok(usage_error(&message)),
-    };
+    let baseline = read_baseline(&args.baseline, &check_names)?;
     let output = run::expand_output(&args.output, started);
-    let _lock = match RunLock::acquire(&output) {
-        Ok(lock) => lock,
-        Err(message) => return Ok(usage_error(&message)),
-    };
+    let _lock = RunLock::acquire(&output).map_err(UsageError)?;
     let options = ScanOptions {
         output: output.clone(),
         concurrency: usize::from(args.concurrency),
@@ -433,11 +430,6 @@ fn shard_of(shard: Option<&str>, shards: Option<u32>) -> Result<Option<Shard>, U
         }
         (None, None) => Ok(None),
     }
-}
-
-fn usage_error(message: &str) -> ExitCode {
-    eprintln!("error: {message}");
-    ExitCode::from(2)
 }
 
 /// The baseline rows, when --baseline was given.
@@ -592,33 +584,18 @@ fn finish_fleet(
 
 fn run_merge(args: MergeArgs) -> anyhow::Result<ExitCode> {
     let check_names = checks::names();
-    let targets = match args
+    let targets = args
         .inventory
         .as_deref()
         .map(|path| load_targets(path, None))
-        .transpose()
-    {
-        Ok(targets) => targets.unwrap_or_default(),
-        Err(UsageError(message)) => return Ok(usage_error(&message)),
-    };
-    let baseline = match read_baseline(&args.baseline, &check_names) {
-        Ok(baseline) => baseline,
-        Err(UsageError(message)) => return Ok(usage_error(&message)),
-    };
-    let _lock = match RunLock::acquire(&args.output) {
-        Ok(lock) => lock,
-        Err(message) => return Ok(usage_error(&message)),
-    };
+        .transpose()?
+        .unwrap_or_default();
+    let baseline = read_baseline(&args.baseline, &check_names)?;
+    let _lock = RunLock::acquire(&args.output).map_err(UsageError)?;
     let order: Vec<String> = targets.iter().map(|t| t.name.clone()).collect();
-    let merged = match run::merge_runs(
-        &args.runs,
-        &args.output,
-        &check_names,
-        args.inventory.is_some().then_some(order.as_slice()),
-    ) {
-        Ok(merged) => merged,
-        Err(message) => return Ok(usage_error(&message)),
-    };
+    let order = args.inventory.is_some().then_some(order.as_slice());
+    let merged =
+        run::merge_runs(&args.runs, &args.output, &check_names, order).map_err(UsageError)?;
     if !merged.missing_shards.is_empty() {
         eprintln!(
             "warning: shards {} are missing: the merged report covers only the others",
@@ -648,13 +625,8 @@ fn run_diff(
     quiet: bool,
 ) -> anyhow::Result<ExitCode> {
     let check_names = checks::names();
-    let (old_rows, new_rows) = match (
-        run::read_baseline(old, &check_names),
-        run::read_baseline(new, &check_names),
-    ) {
-        (Ok(o), Ok(n)) => (o, n),
-        (Err(e), _) | (_, Err(e)) => return Ok(usage_error(&e)),
-    };
+    let old_rows = run::read_baseline(old, &check_names).map_err(UsageError)?;
+    let new_rows = run::read_baseline(new, &check_names).map_err(UsageError)?;
     let changes = diff::diff(&old_rows, &new_rows, &check_names);
     std::fs::create_dir_all(output)
         .with_context(|| format!("cannot create {}", output.display()))?;
@@ -703,48 +675,30 @@ fn facts_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, UsageError> {
 }
 
 fn run_evaluate(args: EvaluateArgs) -> anyhow::Result<ExitCode> {
-    let usage = |message: String| {
-        eprintln!("error: {message}");
-        Ok(ExitCode::from(2))
-    };
-    let inventory = match args
+    let inventory = args
         .inventory
         .as_deref()
         .map(|path| load_targets(path, None))
-        .transpose()
-    {
-        Ok(targets) => targets.unwrap_or_default(),
-        Err(UsageError(message)) => return usage(message),
-    };
-    let files = match facts_files(&args.facts) {
-        Ok(files) => files,
-        Err(UsageError(message)) => return usage(message),
-    };
+        .transpose()?
+        .unwrap_or_default();
+    let files = facts_files(&args.facts)?;
     let mut saved = Vec::new();
     for file in &files {
         let parsed = std::fs::read_to_string(file)
             .map_err(|e| e.to_string())
             .and_then(|text| serde_json::from_str::<SavedFacts>(&text).map_err(|e| e.to_string()));
-        match parsed {
-            Ok(facts) => saved.push(facts),
-            Err(e) => {
-                return usage(format!(
-                    "{}: not a facts.json written by scan --save-facts: {e}",
-                    file.display()
-                ))
-            }
-        }
+        let facts = parsed.map_err(|e| {
+            UsageError(format!(
+                "{}: not a facts.json written by scan --save-facts: {e}",
+                file.display()
+            ))
+        })?;
+        saved.push(facts);
     }
     let check_names = checks::names();
-    let baseline = match read_baseline(&args.baseline, &check_names) {
-        Ok(baseline) => baseline,
-        Err(UsageError(message)) => return usage(message),
-    };
+    let baseline = read_baseline(&args.baseline, &check_names)?;
     let started = chrono::Local::now();
-    let _lock = match RunLock::acquire(&args.output) {
-        Ok(lock) => lock,
-        Err(message) => return usage(message),
-    };
+    let _lock = RunLock::acquire(&args.output).map_err(UsageError)?;
     let rows: Vec<SummaryRow> = saved
         .into_iter()
         .map(|s| {
@@ -778,11 +732,8 @@ async fn run_local(dir: &Path, thresholds: Thresholds) -> anyhow::Result<ExitCod
     let results = checks::evaluate(&facts, &thresholds);
     let report = HostReport::new(&facts, &results, &time);
     emit!("{}", console::local_header(&report));
-    let paths = ReportPaths::in_dir(dir, &time);
-    write_atomic(&paths.txt, report.to_txt().as_bytes())
-        .with_context(|| format!("cannot write {}", paths.txt.display()))?;
-    write_atomic(&paths.json, report.to_json().as_bytes())
-        .with_context(|| format!("cannot write {}", paths.json.display()))?;
+    let paths = scan::write_host_files(dir, &report, None)
+        .with_context(|| format!("cannot write the reports into {}", dir.display()))?;
     let shown = std::path::absolute(&paths.txt).unwrap_or(paths.txt.clone());
     emit!(
         "{}",
@@ -858,13 +809,7 @@ fn main() -> ExitCode {
             inventory,
             limit,
             ssh_config,
-        } => match run_inventory(&inventory, limit.as_deref(), &ssh_config) {
-            Ok(code) => Ok(code),
-            Err(UsageError(message)) => {
-                eprintln!("error: {message}");
-                Ok(ExitCode::from(2))
-            }
-        },
+        } => run_inventory(&inventory, limit.as_deref(), &ssh_config).map_err(anyhow::Error::from),
     };
     outcome.unwrap_or_else(|e| {
         eprintln!("error: {e:#}");
