@@ -511,18 +511,12 @@ fn run_record(
 ) -> RunRecord {
     RunRecord {
         started: started.format("%Y-%m-%d %H:%M:%S").to_string(),
-        finished: String::new(),
         tool_version: TOOL_VERSION.to_string(),
         inventory: inventory.display().to_string(),
         inventory_digest: run::digest(inventory),
-        hosts: 0,
-        ok: 0,
-        warning: 0,
-        failed: 0,
-        unreachable: 0,
-        interrupted: 0,
         baseline: baseline.baseline.as_ref().map(|p| p.display().to_string()),
         shard,
+        ..RunRecord::default()
     }
 }
 

@@ -17,7 +17,7 @@ use crate::report::summary::{self, HostStatus, SummaryRow};
 use crate::report::{files, html, markdown, TOOL_VERSION};
 
 /// run.json: when, with what, over which inventory, and the host counts.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RunRecord {
     pub started: String,
     pub finished: String,
@@ -286,17 +286,7 @@ mod tests {
         RunRecord {
             started: started.into(),
             finished: started.into(),
-            tool_version: "t".into(),
-            inventory: "i".into(),
-            inventory_digest: String::new(),
-            hosts: 0,
-            ok: 0,
-            warning: 0,
-            failed: 0,
-            unreachable: 0,
-            interrupted: 0,
-            baseline: None,
-            shard: None,
+            ..RunRecord::default()
         }
     }
 

@@ -309,7 +309,11 @@ pub(crate) mod tests {
             units_enabled: units.iter().map(|(u, s)| (u.to_string(), Fact::Known(*s))).collect(),
             sysv_services: Fact::Known(None),
             active_units: Fact::Known(
-                crate::facts::ACTIVE_UNITS.iter().map(|u| (u.to_string(), *u == "sshd.service")).collect(),
+                crate::facts::FIREWALL_UNITS
+                    .iter()
+                    .chain(crate::facts::SSH_UNITS)
+                    .map(|u| (u.to_string(), *u == "sshd.service"))
+                    .collect(),
             ),
             ufw_enabled: Fact::Known(None),
             sshd_config: Fact::Known(Some(sshd_config::resolve("/etc/ssh/sshd_config", "PermitRootLogin yes\n", &BTreeMap::new()))),

@@ -3,7 +3,7 @@
 
 use super::{boot_state, BootState, Check, Code, Status, Verdict};
 use crate::facts::os_release::OsInfo;
-use crate::facts::{sshd_config, Facts};
+use crate::facts::{sshd_config, Facts, SSH_UNITS};
 use crate::inventory::Thresholds;
 
 pub const CHECK: Check = Check {
@@ -21,9 +21,6 @@ pub const CHECK: Check = Check {
     ],
     evaluate,
 };
-
-/// The names sshd goes by: Red Hat and SUSE's, Debian's, and their socket units.
-const SSH_UNITS: &[&str] = &["sshd.service", "ssh.service", "ssh.socket", "sshd.socket"];
 
 /// The PermitRootLogin sshd uses when the file does not set it. Distributions patch the
 /// upstream default ("yes" before OpenSSH 7.0, then "prohibit-password"): Red Hat kept "yes"

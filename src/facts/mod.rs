@@ -126,8 +126,7 @@ pub struct Facts {
     pub units_enabled: BTreeMap<String, Fact<UnitEnabled>>,
     /// `chkconfig --list` at runlevel 3; None where there is no chkconfig (systemd-only hosts).
     pub sysv_services: Fact<Option<BTreeMap<String, bool>>>,
-    /// `systemctl is-active` of [`ACTIVE_UNITS`]: firewalls, and sshd where it is started in
-    /// ways `is-enabled` cannot see (socket activation, vendor links under /usr).
+    /// `systemctl is-active` of [`FIREWALL_UNITS`] and [`SSH_UNITS`].
     pub active_units: Fact<Vec<(String, bool)>>,
     /// ENABLED= of /etc/ufw/ufw.conf; None when ufw is not installed.
     pub ufw_enabled: Fact<Option<bool>>,
@@ -177,19 +176,10 @@ pub const FIREWALL_UNITS: &[&str] = &[
     "netfilter-persistent.service",
 ];
 
-/// The units whose running state is asked for: the firewalls and sshd's units.
-pub const ACTIVE_UNITS: &[&str] = &[
-    "firewalld.service",
-    "iptables.service",
-    "ip6tables.service",
-    "nftables.service",
-    "SuSEfirewall2.service",
-    "netfilter-persistent.service",
-    "sshd.service",
-    "ssh.service",
-    "sshd.socket",
-    "ssh.socket",
-];
+/// The names sshd goes by: Red Hat and SUSE's, Debian's, and their socket units. Their
+/// running state is asked for too: socket activation and vendor links under /usr start sshd
+/// without `is-enabled` saying so.
+pub const SSH_UNITS: &[&str] = &["sshd.service", "ssh.service", "ssh.socket", "sshd.socket"];
 
 const QEMU_GA_FILES: &[&str] = &[
     "/usr/bin/qemu-ga",
@@ -427,15 +417,16 @@ async fn unit_enabled<T: Transport>(t: &T, unit: &str) -> Fact<UnitEnabled> {
 }
 
 async fn active_units<T: Transport>(t: &T) -> Result<Vec<(String, bool)>, String> {
+    let units: Vec<&str> = FIREWALL_UNITS.iter().chain(SSH_UNITS).copied().collect();
     let mut argv = vec!["systemctl", "is-active"];
-    argv.extend(ACTIVE_UNITS);
+    argv.extend(&units);
     let cmd = Command::new(&argv);
     // is-active exits 3 when some unit is inactive: the lines are the answer either way.
     let out = run_raw(t, &cmd).await?;
     if out.exit_status == Some(127) {
         return Err(out.failure_reason(&cmd));
     }
-    services::parse_is_active(ACTIVE_UNITS, &out.stdout_text())
+    services::parse_is_active(&units, &out.stdout_text())
 }
 
 async fn chkconfig<T: Transport>(t: &T) -> Result<Option<BTreeMap<String, bool>>, String> {
