@@ -2,31 +2,15 @@
 
 use std::process::Stdio;
 
-use tokio::io::AsyncReadExt;
-
 use super::{
-    append_capped, Command, CommandOutput, FileContents, FileKind, FileStat, ReadError, Transport,
-    TransportError, OUTPUT_CAP,
+    append_capped, read_capped, Command, CommandOutput, FileContents, FileKind, FileStat,
+    ReadError, Transport, TransportError,
 };
 
 /// Runs commands directly (argv, no shell) and reads files from this machine's file system.
 /// `become` does not apply: `local` runs with the privileges it was started with.
 #[derive(Debug, Default)]
 pub struct LocalTransport;
-
-async fn read_capped<R: tokio::io::AsyncRead + Unpin>(
-    reader: R,
-) -> std::io::Result<(Vec<u8>, bool)> {
-    let mut buf = Vec::new();
-    // One byte past the cap tells a full-to-the-cap output from a truncated one.
-    reader
-        .take(OUTPUT_CAP as u64 + 1)
-        .read_to_end(&mut buf)
-        .await?;
-    let truncated = buf.len() > OUTPUT_CAP;
-    buf.truncate(OUTPUT_CAP);
-    Ok((buf, truncated))
-}
 
 impl Transport for LocalTransport {
     async fn exec(&self, cmd: &Command) -> Result<CommandOutput, TransportError> {

@@ -184,6 +184,22 @@ pub trait Transport: Sync {
     fn list_dir(&self, path: &str) -> impl Future<Output = Result<Vec<String>, ReadError>> + Send;
 }
 
+/// Reads `reader` to its end, keeping at most [`OUTPUT_CAP`] bytes; true when some were dropped.
+pub(crate) async fn read_capped<R: tokio::io::AsyncRead + Unpin>(
+    reader: R,
+) -> std::io::Result<(Vec<u8>, bool)> {
+    use tokio::io::AsyncReadExt;
+    let mut buf = Vec::new();
+    // One byte past the cap tells a full-to-the-cap output from a truncated one.
+    reader
+        .take(OUTPUT_CAP as u64 + 1)
+        .read_to_end(&mut buf)
+        .await?;
+    let truncated = buf.len() > OUTPUT_CAP;
+    buf.truncate(OUTPUT_CAP);
+    Ok((buf, truncated))
+}
+
 /// Appends `chunk` to `buf` without letting it grow past [`OUTPUT_CAP`]; true when some was dropped.
 pub(crate) fn append_capped(buf: &mut Vec<u8>, chunk: &[u8]) -> bool {
     let room = OUTPUT_CAP.saturating_sub(buf.len());

@@ -14,13 +14,12 @@ use russh::client::{self, Handle, KeyboardInteractiveAuthResponse};
 use russh::keys::agent::client::AgentClient;
 use russh::keys::{HashAlg, PrivateKey, PrivateKeyWithHashAlg, PublicKeyOrCertificate};
 use russh::{ChannelMsg, Preferred};
-use tokio::io::AsyncReadExt;
 use tokio::sync::{OnceCell, Semaphore};
 
 use super::known_hosts::{KnownHosts, Verdict};
 use super::{
-    append_capped, Command, CommandOutput, FileContents, FileKind, FileStat, ReadError, Sudo,
-    Transport, TransportError, OUTPUT_CAP,
+    append_capped, read_capped, Command, CommandOutput, FileContents, FileKind, FileStat,
+    ReadError, Sudo, Transport, TransportError,
 };
 use crate::inventory::{Destination, HostKeyCheck, Target};
 
@@ -709,18 +708,10 @@ impl Transport for SshTransport {
             });
         };
         let file = sftp.open(path).await.map_err(|e| sftp_error(path, e))?;
-        let mut bytes = Vec::new();
-        // One byte past the cap tells a file of exactly the cap from a longer one.
-        let mut limited = file.take(OUTPUT_CAP as u64 + 1);
-        limited
-            .read_to_end(&mut bytes)
-            .await
-            .map_err(|e| ReadError::Other {
-                path: path.to_string(),
-                reason: e.to_string(),
-            })?;
-        let truncated = bytes.len() > OUTPUT_CAP;
-        bytes.truncate(OUTPUT_CAP);
+        let (bytes, truncated) = read_capped(file).await.map_err(|e| ReadError::Other {
+            path: path.to_string(),
+            reason: e.to_string(),
+        })?;
         self.successes.fetch_add(1, Ordering::Relaxed);
         Ok(FileContents { bytes, truncated })
     }
