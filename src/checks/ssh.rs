@@ -9,14 +9,15 @@ use crate::inventory::Thresholds;
 pub const CHECK: Check = Check {
     name: "ssh",
     title: "Check ssh",
-    reads: "systemctl is-enabled and is-active of sshd, ssh, ssh.socket, sshd.socket (chkconfig --list on SysV hosts); /etc/ssh/sshd_config (or /usr/etc/ssh/sshd_config) with its Include files; ssh -V",
-    failed_means: "never FAILED",
-    warning_means: "sshd is not enabled at boot, root may not log in (PermitRootLogin no, prohibit-password, without-password, forced-commands-only), no sshd_config, or a source could not be read",
+    reads: "systemctl is-enabled and is-active of sshd, ssh, ssh.socket, sshd.socket (chkconfig --list on SysV hosts); `sshd -T -C user=root,host=image-check.invalid,addr=192.0.2.1` (privileged); /etc/ssh/sshd_config (or /usr/etc/ssh/sshd_config) with its Include files and /etc/group, resolved as sshd does where sshd -T cannot run; ssh -V",
+    failed_means: "sshd refuses its configuration (sshd -T, or the files resolved as sshd reads them): it would not start, and no one could log in",
+    warning_means: "sshd is not enabled at boot, root may not log in from the console (PermitRootLogin no, prohibit-password, without-password, forced-commands-only, also in a Match block for root; a Match on the console's address counts with its stricter value), no sshd_config, or a source could not be read",
     suggestion: "Enable the SSH service (systemctl enable sshd) and do not set PermitRootLogin to no: set PermitRootLogin yes in /etc/ssh/sshd_config.",
     codes: &[
         Code { code: 6001, status: Status::Warning, meaning: "sshd is not enabled at boot" },
         Code { code: 6002, status: Status::Warning, meaning: "PermitRootLogin does not allow root to log in" },
         Code { code: 6003, status: Status::Warning, meaning: "no sshd_config: the OpenSSH server is not installed" },
+        Code { code: 6004, status: Status::Failed, meaning: "sshd refuses its configuration: it would not start" },
         Code { code: 6099, status: Status::Warning, meaning: "the service state or sshd's configuration could not be read" },
     ],
     evaluate,
@@ -77,44 +78,89 @@ fn evaluate(facts: &Facts, _: &Thresholds) -> Verdict {
         }
         Ok(Some(config)) => config,
     };
-    let root_login = match &config.permit_root_login {
-        Some(setting) => Ok(format!(
-            "PermitRootLogin {} ({}:{})",
-            setting.value, setting.file, setting.line
-        )),
-        None => match default_permit_root_login(
-            facts.os.known(),
-            facts.openssh_version.known().copied(),
-        ) {
-            Some(value) => Ok(format!(
-                "PermitRootLogin {value} (not set: the default of this OpenSSH)"
-            )),
-            None => Err(format!(
-                "PermitRootLogin is not set and the OpenSSH version is unknown ({})",
-                facts.openssh_version.get().err().unwrap_or_default()
-            )),
-        },
+    if let Some(first) = config.errors.first() {
+        let more = match config.errors.len() {
+            1 => String::new(),
+            n => format!(" (and {} more)", n - 1),
+        };
+        return Verdict::failed(
+            6004,
+            format!(
+                "sshd would not start with this configuration, so no one could log in \
+                 ({}): {first}{more}",
+                config.decided_by.label()
+            ),
+        );
+    }
+    let default = || {
+        default_permit_root_login(facts.os.known(), facts.openssh_version.known().copied())
+            .ok_or_else(|| {
+                format!(
+                    "PermitRootLogin is not set and the OpenSSH version is unknown ({})",
+                    facts.openssh_version.get().err().unwrap_or_default()
+                )
+            })
     };
-    let allowed = |text: &str| text.starts_with("PermitRootLogin yes ");
+    // Facts saved before root_login existed name only the global value.
+    let global = [sshd_config::Candidate {
+        setting: config.permit_root_login.clone(),
+        undecided: None,
+    }];
+    let candidates = if config.root_login.is_empty() {
+        &global[..]
+    } else {
+        &config.root_login[..]
+    };
+    let source = config.decided_by.label();
+    let mut values = Vec::new();
+    let mut texts = Vec::new();
+    for candidate in candidates {
+        let (value, origin) = match &candidate.setting {
+            Some(setting) if setting.line == 0 => (setting.value.clone(), setting.origin()),
+            Some(setting) => (
+                setting.value.clone(),
+                format!("{}; {source}", setting.origin()),
+            ),
+            None => match default() {
+                Ok(value) => (
+                    value.to_string(),
+                    format!("not set: the default of this OpenSSH; {source}"),
+                ),
+                Err(reason) => return Verdict::warning(6099, reason),
+            },
+        };
+        texts.push(match &candidate.undecided {
+            Some(condition) => format!("PermitRootLogin {value} ({origin}) if {condition} matches"),
+            None => format!("PermitRootLogin {value} ({origin})"),
+        });
+        values.push(value);
+    }
+    let root_may_log_in = values.iter().all(|v| v == "yes");
+    let login = if texts.len() == 1 {
+        texts.remove(0)
+    } else {
+        format!(
+            "{}; which applies depends on where the console connects from, which the facts \
+             cannot tell, so the stricter value counts",
+            texts.join(", else ")
+        )
+    };
     let overrides = if config.match_overrides.is_empty() {
         String::new()
     } else {
         format!("; Match blocks: {}", config.match_overrides.join("; "))
     };
-    match (service, root_login) {
-        (BootState::Unknown(reason), _) => Verdict::warning(
+    match service {
+        BootState::Unknown(reason) => Verdict::warning(
             6099,
             format!("could not tell whether sshd starts at boot: {reason}"),
         ),
-        (_, Err(reason)) => Verdict::warning(6099, reason),
-        (BootState::Enabled(s), Ok(login)) if allowed(&login) => {
-            Verdict::ok(format!("{s}; {login}{overrides}"))
-        }
-        (BootState::Enabled(s), Ok(login)) => Verdict::warning(
+        BootState::Enabled(s) if root_may_log_in => Verdict::ok(format!("{s}; {login}{overrides}")),
+        BootState::Enabled(s) => Verdict::warning(
             6002,
             format!("root may not log in: {login}; {s}{overrides}"),
         ),
-        (BootState::Disabled(s) | BootState::Absent(s), Ok(login)) => Verdict::warning(
+        BootState::Disabled(s) | BootState::Absent(s) => Verdict::warning(
             6001,
             format!("sshd does not start at boot: {s}; {login}{overrides}"),
         ),
@@ -131,14 +177,11 @@ mod tests {
 
     fn with_config(main: &str, files: &[(&str, &str)]) -> Verdict {
         let mut f = compliant();
-        let files: BTreeMap<String, String> = files
-            .iter()
-            .map(|(p, t)| (p.to_string(), t.to_string()))
-            .collect();
         f.sshd_config = Fact::Known(Some(sshd_config::resolve(
             "/etc/ssh/sshd_config",
             main,
-            &files,
+            &sshd_config::files(files),
+            &sshd_config::console(),
         )));
         verdict(&CHECK, &f)
     }
@@ -149,7 +192,7 @@ mod tests {
         assert_eq!(v.status, Status::Ok, "{v:?}");
         assert_eq!(
             v.evidence,
-            "sshd.service is enabled; PermitRootLogin yes (/etc/ssh/sshd_config:1)"
+            "sshd.service is enabled; PermitRootLogin yes (/etc/ssh/sshd_config:1; sshd_config parsed)"
         );
     }
 
@@ -163,7 +206,7 @@ mod tests {
             )],
         );
         assert_eq!((v.status, v.code), (Status::Warning, 6002));
-        assert!(v.evidence.starts_with("root may not log in: PermitRootLogin no (/etc/ssh/sshd_config.d/50-hardening.conf:1)"), "{}", v.evidence);
+        assert!(v.evidence.starts_with("root may not log in: PermitRootLogin no (/etc/ssh/sshd_config.d/50-hardening.conf:1; sshd_config parsed)"), "{}", v.evidence);
     }
 
     #[test]
@@ -180,12 +223,79 @@ mod tests {
             "/etc/ssh/sshd_config",
             "UsePAM yes\n",
             &BTreeMap::new(),
+            &sshd_config::console(),
         )));
         let v = verdict(&CHECK, &f);
         assert_eq!(v.code, 6002);
         assert!(v
             .evidence
-            .contains("PermitRootLogin prohibit-password (not set: the default of this OpenSSH)"));
+            .contains("PermitRootLogin prohibit-password (not set: the default of this OpenSSH; sshd_config parsed)"), "{}", v.evidence);
+    }
+
+    #[test]
+    fn a_refused_configuration_is_failed_6004_whatever_follows() {
+        let v = with_config("PermitRootLogin maybe\nPermitRootLogin yes\n", &[]);
+        assert_eq!((v.status, v.code), (Status::Failed, 6004), "{v:?}");
+        assert!(
+            v.evidence.contains(
+                "(sshd_config parsed): /etc/ssh/sshd_config:1: unsupported option \"maybe\""
+            ),
+            "{}",
+            v.evidence
+        );
+    }
+
+    #[test]
+    fn match_user_root_overrides_the_global_value() {
+        let v = with_config(
+            "PermitRootLogin yes\nMatch User root\nPermitRootLogin no\n",
+            &[],
+        );
+        assert_eq!((v.status, v.code), (Status::Warning, 6002), "{v:?}");
+        let v = with_config(
+            "PermitRootLogin no\nMatch User root\nPermitRootLogin yes\n",
+            &[],
+        );
+        assert_eq!(v.status, Status::Ok, "{v:?}");
+    }
+
+    #[test]
+    fn an_undecidable_match_counts_with_its_stricter_value() {
+        let v = with_config(
+            "PermitRootLogin yes\nMatch Address 10.0.0.0/8\nPermitRootLogin no\n",
+            &[],
+        );
+        assert_eq!((v.status, v.code), (Status::Warning, 6002), "{v:?}");
+        assert!(
+            v.evidence.contains("if Match Address 10.0.0.0/8"),
+            "{}",
+            v.evidence
+        );
+    }
+
+    #[test]
+    fn sshd_t_is_cited_as_the_source() {
+        let mut f = compliant();
+        let parsed = sshd_config::resolve(
+            "/etc/ssh/sshd_config",
+            "UsePAM yes\n",
+            &BTreeMap::new(),
+            &sshd_config::console(),
+        );
+        let stdout = include_str!("../../tests/data/sshd_config/debian12-sshd-T.txt");
+        let resolved = match sshd_config::sshd_t::interpret(Some(0), stdout, "") {
+            sshd_config::sshd_t::SshdT::Resolved(r) => *r,
+            other => panic!("{other:?}"),
+        };
+        f.sshd_config = Fact::Known(Some(sshd_config::sshd_t::combine(resolved, Some(&parsed))));
+        let v = verdict(&CHECK, &f);
+        assert_eq!(v.code, 6002, "{v:?}");
+        assert!(
+            v.evidence
+                .starts_with("root may not log in: PermitRootLogin without-password (sshd -T)"),
+            "{}",
+            v.evidence
+        );
     }
 
     #[test]

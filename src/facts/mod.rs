@@ -191,8 +191,6 @@ const QEMU_GA_FILES: &[&str] = &[
 const PASSWD_PROGRAMS: &[&str] = &["/usr/bin/passwd", "/bin/passwd"];
 const LIB_PATHS: &[&str] = &["/lib", "/lib64"];
 const LSBLK: &[&str] = &["lsblk", "-b", "-P", "-o", "NAME,TYPE,SIZE,MOUNTPOINT"];
-/// How many sshd_config files an Include tree may pull in before collection stops.
-const MAX_SSHD_FILES: usize = 256;
 
 /// Runs a command; the output whatever its exit status, or why it could not run at all.
 async fn run_raw<T: Transport>(t: &T, cmd: &Command) -> Result<CommandOutput, String> {
@@ -263,7 +261,7 @@ pub async fn collect<T: Transport>(t: &T) -> Facts {
     let (
         (releases, arch, kernel, lsblk, mounts, partitions),
         (proc_modules, shadow, selinux_config, selinux_mode, units, chkconfig),
-        (firewall, ufw, sshd_main, ssh_version, fstab_text, blkid_text),
+        (firewall, ufw, sshd_config, ssh_version, fstab_text, blkid_text),
         (passwd_text, qemu_ga, passwd_program, lib_paths, disk_usage, inode_usage),
     ) = tokio::join!(
         async {
@@ -290,7 +288,7 @@ pub async fn collect<T: Transport>(t: &T) -> Facts {
             tokio::join!(
                 active_units(t),
                 read_optional(t, "/etc/ufw/ufw.conf"),
-                sshd_main_config(t),
+                sshd_config_fact(t),
                 openssh_version(t),
                 read_optional(t, "/etc/fstab"),
                 run_cmd(t, Command::new(&["blkid"]).privileged()),
@@ -314,11 +312,10 @@ pub async fn collect<T: Transport>(t: &T) -> Facts {
     let system_disk = system_disk_fact(lsblk, mounts.clone(), partitions);
     let mounts = Fact::from_result(mounts);
 
-    let (drivers, root_ext, partition_table, sshd_config) = tokio::join!(
+    let (drivers, root_ext, partition_table) = tokio::join!(
         driver_facts(t, &kernel, &os, proc_modules),
         root_ext_fact(t, &mounts, &system_disk),
         partition_table_fact(t, &system_disk),
-        sshd_config_fact(t, sshd_main),
     );
 
     Facts {
@@ -698,57 +695,246 @@ async fn partition_table_fact<T: Transport>(
 }
 
 /// The first sshd_config of [`sshd_config::CONFIG_PATHS`] that exists: (path, text).
-async fn sshd_main_config<T: Transport>(t: &T) -> Result<Option<(String, String)>, String> {
+/// A main file that is a symlink sshd cannot open (a loop, a dangling target) is a text
+/// of None: sshd would not start.
+async fn sshd_main_config<T: Transport>(t: &T) -> Result<Option<(String, Option<String>)>, String> {
     for path in sshd_config::CONFIG_PATHS {
         if let Some(text) = read_optional(t, path).await? {
-            return Ok(Some((path.to_string(), text)));
+            return Ok(Some((path.to_string(), Some(text))));
+        }
+        // SFTP reports a symlink loop (ELOOP) as "no such file", like a dangling link.
+        if let Ok(Some(_)) = t.read_link(path).await {
+            return Ok(Some((path.to_string(), None)));
         }
     }
     Ok(None)
 }
 
-/// Reads every file the Include directives pull in, breadth first, then resolves the
-/// configuration as sshd would.
-async fn sshd_config_fact<T: Transport>(
-    t: &T,
-    main: Result<Option<(String, String)>, String>,
-) -> Fact<Option<sshd_config::SshdConfig>> {
-    let (main_path, main_text) = match main {
-        Ok(Some(found)) => found,
-        Ok(None) => return Fact::Known(None),
-        Err(reason) => return Fact::unknown(reason),
+/// sshd's configuration: `sshd -T` where it runs (see [`sshd_config::sshd_t`]), the files
+/// resolved as sshd would where it does not; both when it runs, for the Match blocks `-T`
+/// cannot judge for an unknown console address.
+async fn sshd_config_fact<T: Transport>(t: &T) -> Fact<Option<sshd_config::SshdConfig>> {
+    use sshd_config::sshd_t::{self, SshdT};
+    let (main, group, asked) = tokio::join!(
+        sshd_main_config(t),
+        read_optional(t, "/etc/group"),
+        sshd_t_answer(t),
+    );
+    // Root's primary group is gid 0 on every distribution.
+    let groups = group
+        .ok()
+        .flatten()
+        .map(|text| passwd::groups_of("root", 0, &text));
+    let connection = sshd_config::Connection::console_root(groups);
+    let parsed: Result<Option<sshd_config::SshdConfig>, String> = match main {
+        Err(reason) => Err(reason),
+        Ok(None) => Ok(None),
+        Ok(Some((path, None))) => Ok(Some(sshd_config::SshdConfig {
+            errors: vec![format!(
+                "{path} is a symlink that does not lead to a file (a loop or a dangling \
+                 link): sshd cannot open it"
+            )],
+            ..Default::default()
+        })),
+        Ok(Some((path, Some(text)))) => sshd_include_files(t, &text)
+            .await
+            .map(|files| Some(sshd_config::resolve(&path, &text, &files, &connection))),
     };
-    let mut files: BTreeMap<String, String> = BTreeMap::new();
-    let mut pending = sshd_config::include_patterns(&main_text);
+    match (asked, parsed) {
+        (SshdT::Resolved(config), parsed) => Fact::Known(Some(sshd_t::combine(
+            *config,
+            parsed.ok().flatten().as_ref(),
+        ))),
+        (SshdT::Refused(message), parsed) => {
+            let mut config = parsed.ok().flatten().unwrap_or_default();
+            config.decided_by = sshd_config::DecidedBy::SshdT;
+            config.errors = vec![format!("sshd -T: {message}")];
+            Fact::Known(Some(config))
+        }
+        (SshdT::Unavailable(why), Ok(parsed)) => Fact::Known(parsed.map(|mut config| {
+            config.warnings.push(format!("sshd -T not used: {why}"));
+            config
+        })),
+        (SshdT::NoHostKeys, Ok(parsed)) => Fact::Known(parsed),
+        (SshdT::Unavailable(why), Err(reason)) => {
+            Fact::unknown(format!("{reason}; sshd -T: {why}"))
+        }
+        (SshdT::NoHostKeys, Err(reason)) => Fact::unknown(format!(
+            "{reason}; sshd -T: no host key is readable by this user (set become = true)"
+        )),
+    }
+}
+
+/// Sockets that accept a connection from any user on most systems. `sshd -T` run without
+/// root cannot read the private host keys and stops; given a HostKeyAgent it can connect
+/// to, it takes the public halves instead (it never talks to the agent in test mode).
+const AGENT_SOCKETS: &[&str] = &[
+    "/run/dbus/system_bus_socket",
+    "/var/run/dbus/system_bus_socket",
+    "/run/systemd/journal/stdout",
+];
+
+/// `sshd -T -C user=root,…` (privileged), again with a HostKeyAgent when the host keys
+/// cannot be read.
+async fn sshd_t_answer<T: Transport>(t: &T) -> sshd_config::sshd_t::SshdT {
+    use sshd_config::sshd_t::{interpret, SshdT, TEST_SPEC};
+    let ask = |extra: Vec<String>| async move {
+        let mut argv = vec!["/usr/sbin/sshd".to_string(), "-T".to_string()];
+        argv.extend(extra);
+        argv.extend(["-C".to_string(), TEST_SPEC.to_string()]);
+        let words: Vec<&str> = argv.iter().map(String::as_str).collect();
+        let cmd = Command::new(&words).privileged();
+        match run_raw(t, &cmd).await {
+            Ok(out) if out.truncated => SshdT::Unavailable(format!(
+                "`{}` printed more than {} MiB",
+                cmd.display(),
+                OUTPUT_CAP >> 20
+            )),
+            Ok(out) => interpret(
+                out.exit_status,
+                &out.stdout_text(),
+                &String::from_utf8_lossy(&out.stderr),
+            ),
+            Err(reason) => SshdT::Unavailable(reason),
+        }
+    };
+    let first = ask(Vec::new()).await;
+    if first != SshdT::NoHostKeys {
+        return first;
+    }
+    let stats = join_all(AGENT_SOCKETS.iter().map(|p| t.stat(p))).await;
+    let socket = AGENT_SOCKETS
+        .iter()
+        .zip(stats)
+        .find(|(_, stat)| matches!(stat, Ok(s) if s.kind == FileKind::Other))
+        .map(|(path, _)| *path);
+    match socket {
+        Some(socket) => ask(vec!["-o".to_string(), format!("HostKeyAgent={socket}")]).await,
+        None => SshdT::NoHostKeys,
+    }
+}
+
+/// How many files an Include tree may pull in, and how many paths one pattern may expand
+/// to, before collection stops.
+const MAX_SSHD_FILES: usize = 256;
+/// The bytes of included files read for one host.
+const MAX_SSHD_BYTES: usize = 16 << 20;
+
+/// Every path the Include patterns of `main` name, and of the files those name, breadth
+/// first, read one at a time: what sshd would find there.
+async fn sshd_include_files<T: Transport>(
+    t: &T,
+    main: &str,
+) -> Result<BTreeMap<String, sshd_config::IncludedFile>, String> {
+    use sshd_config::IncludedFile;
+    let mut files: BTreeMap<String, IncludedFile> = BTreeMap::new();
+    let mut pending: std::collections::VecDeque<String> =
+        sshd_config::include_patterns(main).into();
     let mut seen_patterns: BTreeSet<String> = BTreeSet::new();
-    while let Some(pattern) = pending.pop() {
-        if !seen_patterns.insert(pattern.clone()) || files.len() >= MAX_SSHD_FILES {
+    let mut bytes = main.len();
+    while let Some(pattern) = pending.pop_front() {
+        if !seen_patterns.insert(pattern.clone()) {
             continue;
         }
-        let (dir, _) = pattern.rsplit_once('/').unwrap_or(("/etc/ssh", ""));
-        let names = match t.list_dir(if dir.is_empty() { "/" } else { dir }).await {
-            Ok(names) => names,
-            Err(ReadError::NotFound(_)) => continue,
-            Err(e) => return Fact::unknown(format!("cannot list sshd Include folder {e}")),
-        };
-        let paths: Vec<String> = names
-            .iter()
-            .map(|name| format!("{dir}/{name}"))
-            .filter(|path| sshd_config::glob_matches(&pattern, path) && !files.contains_key(path))
-            .collect();
-        let texts = join_all(paths.iter().map(|p| read_optional(t, p))).await;
-        for (path, text) in paths.into_iter().zip(texts) {
-            match text {
-                Ok(Some(text)) => {
-                    pending.extend(sshd_config::include_patterns(&text));
-                    files.insert(path, text);
-                }
-                Ok(None) => {}
-                Err(reason) => return Fact::unknown(reason),
+        for path in expand_include(t, &pattern).await {
+            if files.contains_key(&path) {
+                continue;
             }
+            if files.len() >= MAX_SSHD_FILES {
+                return Err(format!(
+                    "sshd's Include patterns name more than {MAX_SSHD_FILES} files \
+                     (at {pattern}): not read further"
+                ));
+            }
+            let Some(file) = included_file(t, &path).await? else {
+                continue;
+            };
+            if let IncludedFile::Text(text) = &file {
+                bytes += text.len();
+                if bytes > MAX_SSHD_BYTES {
+                    return Err(format!(
+                        "sshd's configuration with its Include files is larger than {} MiB \
+                         (at {path}): not read further",
+                        MAX_SSHD_BYTES >> 20
+                    ));
+                }
+                pending.extend(sshd_config::include_patterns(text));
+            }
+            files.insert(path, file);
         }
     }
-    Fact::Known(Some(sshd_config::resolve(&main_path, &main_text, &files)))
+    Ok(files)
+}
+
+/// The paths glob(3) gives for `pattern`, component by component: a literal component is
+/// taken as it is, a wildcard one is matched against the folder's listing. Folders that
+/// cannot be listed give nothing, as in glob without GLOB_ERR.
+async fn expand_include<T: Transport>(t: &T, pattern: &str) -> Vec<String> {
+    let Some(relative) = pattern.strip_prefix('/') else {
+        return Vec::new(); // "~/…": relative to sshd's working folder, matches nothing.
+    };
+    let mut prefixes = vec![String::new()];
+    for component in relative.split('/').filter(|c| !c.is_empty()) {
+        if !sshd_config::has_wildcard(component) {
+            let unescaped = component.replace('\\', "");
+            prefixes.iter_mut().for_each(|p| {
+                p.push('/');
+                p.push_str(&unescaped);
+            });
+            continue;
+        }
+        let mut next = Vec::new();
+        for prefix in &prefixes {
+            let folder = if prefix.is_empty() {
+                "/"
+            } else {
+                prefix.as_str()
+            };
+            let Ok(names) = t.list_dir(folder).await else {
+                continue;
+            };
+            next.extend(
+                names
+                    .iter()
+                    .filter(|n| sshd_config::component_matches(component.as_bytes(), n.as_bytes()))
+                    .map(|n| format!("{prefix}/{n}")),
+            );
+            if next.len() > MAX_SSHD_FILES {
+                break;
+            }
+        }
+        prefixes = next;
+    }
+    prefixes.sort();
+    prefixes
+}
+
+/// What sshd finds at `path`; None when nothing is there; Err when this user cannot tell.
+async fn included_file<T: Transport>(
+    t: &T,
+    path: &str,
+) -> Result<Option<sshd_config::IncludedFile>, String> {
+    use sshd_config::IncludedFile;
+    match t.stat(path).await {
+        Ok(stat) if stat.kind == FileKind::Directory => Ok(Some(IncludedFile::Directory)),
+        Ok(stat) if stat.kind == FileKind::Other => Ok(Some(IncludedFile::Unreadable(
+            "not a regular file (a FIFO, socket or device): sshd would block or fail \
+             reading it"
+                .to_string(),
+        ))),
+        Ok(_) => match read_optional(t, path).await? {
+            Some(text) => Ok(Some(IncludedFile::Text(text))),
+            None => Ok(None),
+        },
+        // glob(3) lstat()s: a dangling or looping symlink is a match sshd cannot open.
+        Err(ReadError::NotFound(_)) => match t.read_link(path).await {
+            Ok(Some(target)) => Ok(Some(IncludedFile::Unreadable(format!(
+                "a symlink to {target} that leads to no file"
+            )))),
+            _ => Ok(None),
+        },
+        Err(e) => Err(format!("cannot read sshd Include file {e}")),
+    }
 }
 
 #[cfg(test)]

@@ -30,6 +30,29 @@ pub fn parse_passwd(text: &str) -> Vec<PasswdEntry> {
         .collect()
 }
 
+/// The groups `user` is in by the text of `/etc/group`, as getgrouplist() gives them: the
+/// group whose gid is `primary_gid`, then every group that lists `user` as a member.
+/// sshd's `Match Group` tests these.
+pub fn groups_of(user: &str, primary_gid: u32, group_text: &str) -> Vec<String> {
+    let mut groups = Vec::new();
+    for raw in group_text.lines() {
+        let raw = raw.trim_end_matches('\r');
+        if raw.starts_with(['#', '+', '-']) {
+            continue;
+        }
+        let fields: Vec<&str> = raw.split(':').collect();
+        let [name, _password, gid, members] = fields.as_slice() else {
+            continue;
+        };
+        let primary = gid.parse::<u32>().is_ok_and(|g| g == primary_gid);
+        let member = members.split(',').any(|m| m.trim() == user);
+        if !name.is_empty() && (primary || member) && !groups.iter().any(|g| g == name) {
+            groups.push(name.to_string());
+        }
+    }
+    groups
+}
+
 fn parse_line(line: usize, text: &str) -> Option<PasswdEntry> {
     if text.trim().is_empty() || text.starts_with(['#', '+', '-']) {
         return None;
@@ -53,14 +76,25 @@ fn parse_line(line: usize, text: &str) -> Option<PasswdEntry> {
 
 #[cfg(test)]
 mod tests {
+
     //! Fixtures under tests/data/passwd. `passwd-debian12.txt` is a real Debian 12 file
     //! (base-passwd's 18 system accounts plus those added by systemd, dbus, polkit and
     //! openssh) with two site-specific accounts removed. `passwd-centos7.txt` is CentOS 7's
     //! file after a minimal install, reconstructed from the setup package and the users
     //! that package scriptlets add. `passwd-root-nologin-nis.txt` is hand-made: root
     //! without a login shell, NIS compat lines, comments, malformed lines and a CRLF line.
+    //! `group-debian12.txt` is the /etc/group of this project's Debian 12 build machine.
 
     use super::*;
+
+    #[test]
+    fn groups_of_root_are_its_primary_group_and_memberships() {
+        let debian12 = include_str!("../../tests/data/passwd/group-debian12.txt");
+        assert_eq!(groups_of("root", 0, debian12), ["root"]);
+        let rocky = "root:x:0:\nbin:x:1:root,daemon\nwheel:x:10:admin,root\n";
+        assert_eq!(groups_of("root", 0, rocky), ["root", "bin", "wheel"]);
+        assert!(groups_of("root", 0, "garbage\n::\n").is_empty());
+    }
 
     const DEBIAN12: &str = include_str!("../../tests/data/passwd/passwd-debian12.txt");
     const CENTOS7: &str = include_str!("../../tests/data/passwd/passwd-centos7.txt");
