@@ -316,7 +316,7 @@ pub(crate) mod tests {
                     .collect(),
             ),
             ufw_enabled: Fact::Known(None),
-            sshd_config: Fact::Known(Some(sshd_config::resolve("/etc/ssh/sshd_config", "PermitRootLogin yes\n", &BTreeMap::new(), &sshd_config::console()))),
+            sshd_config: Fact::Known(Some(sshd_config::resolve("/etc/ssh/sshd_config", "PermitRootLogin yes\n", &BTreeMap::new(), &sshd_config::console(), None))),
             openssh_version: Fact::Known((7, 4)),
             root_ext: Fact::Known(None),
             fstab: Fact::Known(Some(fstab::parse_fstab(

@@ -145,24 +145,26 @@ fn evaluate(facts: &Facts, _: &Thresholds) -> Verdict {
             texts.join(", else ")
         )
     };
-    let overrides = if config.match_overrides.is_empty() {
+    let mut details = if config.match_overrides.is_empty() {
         String::new()
     } else {
         format!("; Match blocks: {}", config.match_overrides.join("; "))
     };
+    if !config.warnings.is_empty() {
+        details.push_str(&format!("; notes: {}", config.warnings.join("; ")));
+    }
     match service {
         BootState::Unknown(reason) => Verdict::warning(
             6099,
             format!("could not tell whether sshd starts at boot: {reason}"),
         ),
-        BootState::Enabled(s) if root_may_log_in => Verdict::ok(format!("{s}; {login}{overrides}")),
-        BootState::Enabled(s) => Verdict::warning(
-            6002,
-            format!("root may not log in: {login}; {s}{overrides}"),
-        ),
+        BootState::Enabled(s) if root_may_log_in => Verdict::ok(format!("{s}; {login}{details}")),
+        BootState::Enabled(s) => {
+            Verdict::warning(6002, format!("root may not log in: {login}; {s}{details}"))
+        }
         BootState::Disabled(s) | BootState::Absent(s) => Verdict::warning(
             6001,
-            format!("sshd does not start at boot: {s}; {login}{overrides}"),
+            format!("sshd does not start at boot: {s}; {login}{details}"),
         ),
     }
 }
@@ -182,6 +184,7 @@ mod tests {
             main,
             &sshd_config::files(files),
             &sshd_config::console(),
+            None,
         )));
         verdict(&CHECK, &f)
     }
@@ -224,6 +227,7 @@ mod tests {
             "UsePAM yes\n",
             &BTreeMap::new(),
             &sshd_config::console(),
+            None,
         )));
         let v = verdict(&CHECK, &f);
         assert_eq!(v.code, 6002);
@@ -281,6 +285,7 @@ mod tests {
             "UsePAM yes\n",
             &BTreeMap::new(),
             &sshd_config::console(),
+            None,
         );
         let stdout = include_str!("../../tests/data/sshd_config/debian12-sshd-T.txt");
         let resolved = match sshd_config::sshd_t::interpret(Some(0), stdout, "") {

@@ -261,7 +261,7 @@ pub async fn collect<T: Transport>(t: &T) -> Facts {
     let (
         (releases, arch, kernel, lsblk, mounts, partitions),
         (proc_modules, shadow, selinux_config, selinux_mode, units, chkconfig),
-        (firewall, ufw, sshd_config, ssh_version, fstab_text, blkid_text),
+        (firewall, ufw, (sshd_config, ssh_version), fstab_text, blkid_text),
         (passwd_text, qemu_ga, passwd_program, lib_paths, disk_usage, inode_usage),
     ) = tokio::join!(
         async {
@@ -289,7 +289,6 @@ pub async fn collect<T: Transport>(t: &T) -> Facts {
                 active_units(t),
                 read_optional(t, "/etc/ufw/ufw.conf"),
                 sshd_config_fact(t),
-                openssh_version(t),
                 read_optional(t, "/etc/fstab"),
                 run_cmd(t, Command::new(&["blkid"]).privileged()),
             )
@@ -712,14 +711,34 @@ async fn sshd_main_config<T: Transport>(t: &T) -> Result<Option<(String, Option<
 
 /// sshd's configuration: `sshd -T` where it runs (see [`sshd_config::sshd_t`]), the files
 /// resolved as sshd would where it does not; both when it runs, for the Match blocks `-T`
-/// cannot judge for an unknown console address.
-async fn sshd_config_fact<T: Transport>(t: &T) -> Fact<Option<sshd_config::SshdConfig>> {
-    use sshd_config::sshd_t::{self, SshdT};
-    let (main, group, asked) = tokio::join!(
+/// cannot judge for an unknown console address. With the OpenSSH release (`ssh -V`), which
+/// decides the keywords that sshd knows.
+async fn sshd_config_fact<T: Transport>(
+    t: &T,
+) -> (
+    Fact<Option<sshd_config::SshdConfig>>,
+    Result<(u32, u32), String>,
+) {
+    let (main, group, asked, version) = tokio::join!(
         sshd_main_config(t),
         read_optional(t, "/etc/group"),
         sshd_t_answer(t),
+        openssh_version(t),
     );
+    let openssh = version.as_ref().ok().copied();
+    let config = sshd_config_from(t, main, group, asked, openssh).await;
+    (config, version)
+}
+
+/// sshd -T's answer, the files resolved, or both (see [`sshd_config_fact`]).
+async fn sshd_config_from<T: Transport>(
+    t: &T,
+    main: Result<Option<(String, Option<String>)>, String>,
+    group: Result<Option<String>, String>,
+    asked: sshd_config::sshd_t::SshdT,
+    openssh: Option<(u32, u32)>,
+) -> Fact<Option<sshd_config::SshdConfig>> {
+    use sshd_config::sshd_t::{self, SshdT};
     // Root's primary group is gid 0 on every distribution.
     let groups = group
         .ok()
@@ -736,9 +755,15 @@ async fn sshd_config_fact<T: Transport>(t: &T) -> Fact<Option<sshd_config::SshdC
             )],
             ..Default::default()
         })),
-        Ok(Some((path, Some(text)))) => sshd_include_files(t, &text)
-            .await
-            .map(|files| Some(sshd_config::resolve(&path, &text, &files, &connection))),
+        Ok(Some((path, Some(text)))) => sshd_include_files(t, &text).await.map(|files| {
+            Some(sshd_config::resolve(
+                &path,
+                &text,
+                &files,
+                &connection,
+                openssh,
+            ))
+        }),
     };
     match (asked, parsed) {
         (SshdT::Resolved(config), parsed) => Fact::Known(Some(sshd_t::combine(

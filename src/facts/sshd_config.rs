@@ -319,15 +319,17 @@ impl Directive {
 /// `main_path` and `main` are the main file (see [`CONFIG_PATHS`]); `files` maps every path
 /// the collector found for the include patterns (absolute, as it resolved them) to what is
 /// there. Which of them an `Include` takes is decided here with [`glob_matches`], in the
-/// map's (byte) order, which is glob(3)'s order.
+/// map's (byte) order, which is glob(3)'s order. `openssh` is the release of the host's sshd
+/// (`ssh -V`; None: the newest), which decides the keywords it knows and their Match scope.
 pub fn resolve(
     main_path: &str,
     main: &str,
     files: &BTreeMap<String, IncludedFile>,
     connection: &Connection,
+    openssh: Option<(u32, u32)>,
 ) -> SshdConfig {
-    let start_up = Pass::run(main_path, main, files, None);
-    let for_connection = Pass::run(main_path, main, files, Some(connection));
+    let start_up = Pass::run(main_path, main, files, None, openssh);
+    let for_connection = Pass::run(main_path, main, files, Some(connection), openssh);
     let mut config = start_up.config;
     let [root, _, _] = &for_connection.candidates;
     config.root_login = effective(root, &config.permit_root_login);
@@ -359,14 +361,15 @@ pub fn effective_for(
     main: &str,
     files: &BTreeMap<String, IncludedFile>,
     connection: &Connection,
+    openssh: Option<(u32, u32)>,
 ) -> [Vec<Candidate>; 3] {
-    let start_up = Pass::run(main_path, main, files, None).config;
+    let start_up = Pass::run(main_path, main, files, None, openssh).config;
     let globals = [
         start_up.permit_root_login,
         start_up.password_authentication,
         start_up.pubkey_authentication,
     ];
-    let for_connection = Pass::run(main_path, main, files, Some(connection));
+    let for_connection = Pass::run(main_path, main, files, Some(connection), openssh);
     let mut out: [Vec<Candidate>; 3] = Default::default();
     for tracked in Tracked::ALL {
         let i = tracked.index();
@@ -389,7 +392,10 @@ struct Pass<'a> {
     files: &'a BTreeMap<String, IncludedFile>,
     /// None: the start-up parse.
     connection: Option<&'a Connection>,
+    openssh: Option<(u32, u32)>,
     config: SshdConfig,
+    /// Subsystem names defined so far: a second definition is fatal before OpenSSH 9.5.
+    subsystems: Vec<String>,
     /// Per tracked keyword, the values set in active (or maybe active) lines, in order.
     candidates: [Vec<Candidate>; 3],
     lines: usize,
@@ -409,11 +415,14 @@ impl<'a> Pass<'a> {
         main: &str,
         files: &'a BTreeMap<String, IncludedFile>,
         connection: Option<&'a Connection>,
+        openssh: Option<(u32, u32)>,
     ) -> Pass<'a> {
         let mut pass = Pass {
             files,
             connection,
+            openssh,
             config: SshdConfig::default(),
+            subsystems: Vec::new(),
             candidates: Default::default(),
             lines: 0,
             aborted: false,
@@ -477,7 +486,7 @@ impl<'a> Pass<'a> {
                 }
             };
             let lower = directive.keyword.to_ascii_lowercase();
-            let Some(allowed_in_match) = keywords::lookup(&lower) else {
+            let Some(known) = keywords::lookup(&lower, self.openssh) else {
                 if scope.active == Tri::No && self.connection.is_none() {
                     self.fatal(format!(
                         "{at}: Bad configuration option: {} (inside a Match block)",
@@ -498,7 +507,16 @@ impl<'a> Pass<'a> {
                     continue;
                 }
             };
-            if scope.active == Tri::No && !allowed_in_match {
+            if let (Some(since), Some((major, minor)), None) =
+                (known.newer_than_host, self.openssh, &self.connection)
+            {
+                self.config.warnings.push(format!(
+                    "{at}: {} came with OpenSSH {}.{}, newer than this host's {major}.{minor}: \
+                     sshd refuses it unless the distribution backported it",
+                    directive.keyword, since.0, since.1
+                ));
+            }
+            if scope.active == Tri::No && !known.in_match {
                 if self.connection.is_none() {
                     self.fatal(format!(
                         "{at}: Directive '{}' is not allowed within a Match block",
@@ -537,6 +555,7 @@ impl<'a> Pass<'a> {
                 }
                 "include" => self.include(&at, &args, depth, flags, scope),
                 "port" => self.port(path, index + 1, &args, scope),
+                "subsystem" => self.subsystem(&at, &args, scope),
                 _ => match Tracked::from_keyword(&lower) {
                     Some(tracked) => self.tracked(tracked, path, index + 1, &args, scope),
                     None if keywords::is_yes_no(&lower) => {
@@ -631,6 +650,27 @@ impl<'a> Pass<'a> {
                 file: path.to_string(),
                 line,
             });
+        }
+    }
+
+    /// servconf.c's sSubsystem: a name and a command; before 9.5 a name defined twice in
+    /// active lines is fatal (later releases keep the first).
+    fn subsystem(&mut self, at: &str, args: &[String], scope: &Scope) {
+        let Some(name) = args.first() else {
+            self.fatal(format!("{at}: Subsystem missing argument."));
+            return;
+        };
+        if scope.active != Tri::Yes || self.connection.is_some() {
+            return;
+        }
+        if args.len() < 2 {
+            self.fatal(format!("{at}: Missing subsystem command."));
+        } else if self.subsystems.contains(name) {
+            if self.openssh.is_some_and(|v| v < (9, 5)) {
+                self.fatal(format!("{at}: Subsystem '{name}' already defined."));
+            }
+        } else {
+            self.subsystems.push(name.clone());
         }
     }
 
@@ -822,7 +862,41 @@ mod tests {
     use super::{console, files};
 
     fn resolve(main_path: &str, main: &str, files: &BTreeMap<String, IncludedFile>) -> SshdConfig {
-        super::resolve(main_path, main, files, &console())
+        super::resolve(main_path, main, files, &console(), Some((9, 2)))
+    }
+
+    /// Rocky Linux 9's crypto policy (a real capture, tests/fleet/hosts/rocky9-ok) sets
+    /// RequiredRSASize, upstream's since 9.1, for its backported 8.7p1: a note, not a refusal.
+    #[test]
+    fn a_keyword_newer_than_the_release_is_a_note_not_a_refusal() {
+        let policy = include_str!(
+            "../../tests/fleet/hosts/rocky9-ok/usr/share/crypto-policies/DEFAULT/opensshserver.txt"
+        );
+        let main =
+            "Include /etc/crypto-policies/back-ends/opensshserver.config\nPermitRootLogin yes\n";
+        let files = files(&[(
+            "/etc/crypto-policies/back-ends/opensshserver.config",
+            policy,
+        )]);
+        let c = super::resolve(
+            "/etc/ssh/sshd_config",
+            main,
+            &files,
+            &console(),
+            Some((8, 7)),
+        );
+        assert!(c.errors.is_empty(), "{:?}", c.errors);
+        assert_eq!(c.permit_root_login.unwrap().value, "yes");
+        assert_eq!(
+            c.warnings,
+            [
+                "/etc/crypto-policies/back-ends/opensshserver.config:8: RequiredRSASize came with \
+              OpenSSH 9.1, newer than this host's 8.7: sshd refuses it unless the distribution \
+              backported it"
+            ]
+        );
+        let newest = super::resolve("/etc/ssh/sshd_config", main, &files, &console(), None);
+        assert!(newest.warnings.is_empty(), "{:?}", newest.warnings);
     }
 
     /// What a file that sets none of the tracked keywords resolves to.

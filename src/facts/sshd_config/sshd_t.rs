@@ -35,6 +35,11 @@ pub fn interpret(exit_status: Option<u32>, stdout: &str, stderr: &str) -> SshdT 
             None => SshdT::Unavailable(format!("sshd -T printed no configuration ({message})")),
         },
         Some(127) => SshdT::Unavailable("sshd is not installed at /usr/sbin/sshd".to_string()),
+        // `Match LocalPort`/`LocalAddress`/`RDomain` need the connection's own end, which a
+        // test specification made up on the controller cannot know: the files decide then.
+        _ if stderr.contains("not in connection test specification") => SshdT::Unavailable(
+            format!("sshd -T cannot decide a Match on the local end of a connection: {message}"),
+        ),
         _ if stderr.contains("no hostkeys available") => SshdT::NoHostKeys,
         _ if is_environment_failure(stderr) || exit_status.is_none() => {
             SshdT::Unavailable(format!("sshd -T failed: {message}"))
@@ -211,6 +216,15 @@ mod tests {
             interpret(Some(1), "", "sshd: no hostkeys available -- exiting.\n"),
             SshdT::NoHostKeys
         );
+        // A Match on the local end cannot be decided by a made-up connection: not a refusal.
+        assert!(matches!(
+            interpret(
+                Some(255),
+                "",
+                "'Match LocalPort' in configuration but 'lport' not in connection test specification.\n"
+            ),
+            SshdT::Unavailable(_)
+        ));
         assert!(matches!(
             interpret(Some(1), "", "/etc/ssh/sshd_config: Permission denied\n"),
             SshdT::Unavailable(_)
