@@ -170,6 +170,10 @@ struct ScanArgs {
     /// Deadline in seconds for each host as a whole (connect and every fact).
     #[arg(long = "timeout", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..))]
     timeout: u64,
+    /// Bytes in MiB one host may send in all (every command's output and file read); what
+    /// comes after is cut, and the facts it would have fed are WARNING x099.
+    #[arg(long = "host-output-budget", value_name = "MIB", default_value_t = 64, value_parser = clap::value_parser!(u64).range(1..=4096))]
+    host_output_budget: u64,
     /// Deadline in seconds for the TCP connection, SSH handshake and authentication
     /// (default: the inventory's connect_timeout, 10 s when unset).
     #[arg(long = "connect-timeout", value_parser = clap::value_parser!(u64).range(1..))]
@@ -384,6 +388,7 @@ async fn run_scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
         output: output.clone(),
         concurrency: usize::from(args.concurrency),
         host_timeout: Duration::from_secs(args.timeout),
+        host_budget: (args.host_output_budget as usize) << 20,
         save_facts: args.save_facts,
         progress: !args.quiet && !args.json,
         json_lines: args.json,
@@ -721,7 +726,7 @@ fn run_evaluate(args: EvaluateArgs) -> anyhow::Result<ExitCode> {
 async fn run_local(dir: &Path, thresholds: Thresholds) -> anyhow::Result<ExitCode> {
     std::fs::create_dir_all(dir)
         .with_context(|| format!("cannot create the report folder {}", dir.display()))?;
-    let facts = facts::collect(&LocalTransport).await;
+    let facts = facts::collect(&LocalTransport::default()).await;
     let time = scan::timestamp();
     let results = checks::evaluate(&facts, &thresholds);
     let report = HostReport::new(&facts, &results, &time);

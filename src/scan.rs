@@ -20,13 +20,17 @@ use crate::report::files::{safe_dir_name, write_atomic, ReportPaths};
 use crate::report::summary::{HostStatus, SummaryRow};
 use crate::report::{HostReport, UNKNOWN};
 use crate::transport::ssh::{self, SshContext};
+use crate::transport::HostLimits;
 
 #[derive(Debug, Clone)]
 pub struct ScanOptions {
     pub output: PathBuf,
     pub concurrency: usize,
-    /// Deadline for the whole host: connect and every fact.
+    /// Deadline for the whole host: connect and every fact. What was read by then is
+    /// reported; only a host that never logged in in time is unreachable.
     pub host_timeout: Duration,
+    /// Bytes one host may send in all.
+    pub host_budget: usize,
     pub save_facts: bool,
     pub progress: bool,
     /// Print each host as a JSON line on stdout as it finishes.
@@ -111,22 +115,31 @@ pub fn write_host_files(
     Ok(paths)
 }
 
+/// Time left after the host's deadline to close the connection and write the report.
+const REPORT_GRACE: Duration = Duration::from_secs(5);
+
 async fn collect_over_ssh(
     ctx: &SshContext,
     target: &Target,
-    deadline: Duration,
+    options: &ScanOptions,
 ) -> Result<Facts, String> {
     // Half the host's deadline for any one command, so a hung command costs one fact, not
-    // the whole host.
-    let transport = ssh::connect(ctx, target, deadline / 2).await?;
+    // the whole host; no operation runs past the deadline, so the facts read by then make
+    // the report.
+    let limits = HostLimits::new(
+        options.host_timeout / 2,
+        Some(tokio::time::Instant::now() + options.host_timeout),
+        options.host_budget,
+    );
+    let transport = ssh::connect(ctx, target, limits).await?;
     let facts = facts::collect(&transport).await;
-    if transport.is_closed() {
+    if transport.is_closed() && transport.successes() == 0 {
         return Err(
             "the server closed the connection after authentication, before the facts were read"
                 .into(),
         );
     }
-    transport.close().await;
+    let _ = tokio::time::timeout(REPORT_GRACE, transport.close()).await;
     Ok(facts)
 }
 
@@ -207,18 +220,23 @@ fn unreachable(host: &HostId, reason: &str, json_lines: bool) -> SummaryRow {
 async fn scan_host(ctx: Arc<SshContext>, target: Target, options: Arc<ScanOptions>) -> SummaryRow {
     let host = HostId::of(&target);
     let deadline = options.host_timeout;
-    let facts =
-        match tokio::time::timeout(deadline, collect_over_ssh(&ctx, &target, deadline)).await {
-            Ok(Ok(facts)) => facts,
-            Ok(Err(reason)) => return unreachable(&host, &reason, options.json_lines),
-            Err(_) => {
-                let reason = format!(
-                    "host deadline of {} s passed before all facts were read",
-                    deadline.as_secs()
-                );
-                return unreachable(&host, &reason, options.json_lines);
-            }
-        };
+    // The transport stops every operation at the deadline; this one only guards against a
+    // step that ignores it.
+    let collected = tokio::time::timeout(
+        deadline + REPORT_GRACE,
+        collect_over_ssh(&ctx, &target, &options),
+    );
+    let facts = match collected.await {
+        Ok(Ok(facts)) => facts,
+        Ok(Err(reason)) => return unreachable(&host, &reason, options.json_lines),
+        Err(_) => {
+            let reason = format!(
+                "host deadline of {} s passed before all facts were read",
+                deadline.as_secs()
+            );
+            return unreachable(&host, &reason, options.json_lines);
+        }
+    };
     let fallback = host.clone();
     let written = tokio::task::spawn_blocking(move || {
         report_host(

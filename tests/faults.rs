@@ -11,7 +11,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use common::{
-    fault_fixture, image_check, image_check_command, out_dir, rows_by_host, script, Fleet,
+    fault_fixture, image_check, image_check_command, out_dir, rows_by_host, script, walk, Fleet,
 };
 
 /// A listener on `address` that accepts connections and then, after sending `greeting`, never
@@ -204,11 +204,14 @@ fn hung_commands_cost_a_fact_and_the_deadline_bounds_the_host() {
         txt.contains("could not read df -P -k /: `df -P -k /`: no answer within 3 s"),
         "{txt}"
     );
-    assert_eq!(rows["stuck"]["status"], "unreachable");
-    assert_eq!(
-        rows["stuck"]["reason"],
-        "host deadline of 6 s passed before all facts were read"
+    // Logged in, so reported: the facts read before the deadline decide, the rest are x099.
+    assert_ne!(
+        rows["stuck"]["status"], "unreachable",
+        "{:?}",
+        rows["stuck"]
     );
+    assert_eq!(rows["stuck"]["disk_usage"], "WARNING");
+    assert_eq!(rows["stuck"]["ssh"], "OK");
     assert_ne!(
         rows["fine"]["status"], "unreachable",
         "the scan goes on past broken hosts"
@@ -245,7 +248,7 @@ fn a_flood_of_output_is_cut_and_memory_stays_bounded() {
     assert_eq!(rows["flood"]["disk_usage"], "WARNING");
     let json = std::fs::read_to_string(out.join("flood/image_check_report.json")).unwrap();
     assert!(
-        json.contains("printed more than 16 MiB: output cut, not parsed"),
+        json.contains("printed more than 16 MiB, the cap of one source: output cut, not parsed"),
         "{json}"
     );
 }
@@ -547,19 +550,6 @@ fn interrupt_finishes_in_flight_hosts_marks_the_rest_and_exits_130_or_143() {
         .filter(|p| p.to_string_lossy().ends_with(".tmp"))
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
-}
-
-fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
-    let mut found = Vec::new();
-    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            found.extend(walk(&path));
-        } else {
-            found.push(path);
-        }
-    }
-    found
 }
 
 #[test]

@@ -2,7 +2,7 @@
 //! still works on the cloud: by UUID, LABEL or PARTUUID that `blkid` lists. A device that does
 //! not exist stops boot; a raw kernel name (/dev/sda1) changes when the disk becomes /dev/vda.
 
-use super::{Check, Code, Status, Verdict};
+use super::{listed, Check, Code, Status, Verdict};
 use crate::facts::{blkid, fstab, Facts};
 use crate::inventory::Thresholds;
 
@@ -63,7 +63,10 @@ fn evaluate(facts: &Facts, _: &Thresholds) -> Verdict {
         .map(|e| at(e))
         .collect();
     if !missing.is_empty() {
-        return Verdict::failed(9001, format!("blkid does not list {}", missing.join(", ")));
+        return Verdict::failed(
+            9001,
+            format!("blkid does not list {}", listed(&missing, ", ")),
+        );
     }
     let raw: Vec<String> = needed
         .iter()
@@ -73,7 +76,7 @@ fn evaluate(facts: &Facts, _: &Thresholds) -> Verdict {
     if !raw.is_empty() {
         return Verdict::warning(
             9002,
-            format!("mounted by raw kernel name: {}", raw.join(", ")),
+            format!("mounted by raw kernel name: {}", listed(&raw, ", ")),
         );
     }
     let hardware: Vec<String> = needed
@@ -86,11 +89,15 @@ fn evaluate(facts: &Facts, _: &Thresholds) -> Verdict {
     if !hardware.is_empty() {
         return Verdict::warning(
             9003,
-            format!("mounted by hardware path: {}", hardware.join(", ")),
+            format!("mounted by hardware path: {}", listed(&hardware, ", ")),
         );
     }
+    let unchecked = match table.omitted {
+        0 => String::new(),
+        n => format!(" ({n} more lines of /etc/fstab not checked: the file is too long)"),
+    };
     Verdict::ok(format!(
-        "mounts needed at boot: {}, each on a device that blkid lists",
+        "mounts needed at boot: {}, each on a device that blkid lists{unchecked}",
         needed.len()
     ))
 }

@@ -64,29 +64,50 @@ pub struct Verdict {
     pub evidence: String,
 }
 
+/// Longest evidence a verdict keeps: a hostile host's data never makes a report large.
+pub const MAX_EVIDENCE: usize = 4096;
+
+/// Items shown by [`listed`] before "… and N more".
+const LISTED_ITEMS: usize = 10;
+
+/// `items` joined with `separator`, the first [`LISTED_ITEMS`] of them, then "… and N more".
+pub fn listed(items: &[String], separator: &str) -> String {
+    let shown = items[..items.len().min(LISTED_ITEMS)].join(separator);
+    match items.len().saturating_sub(LISTED_ITEMS) {
+        0 => shown,
+        more => format!("{shown}{separator}… and {more} more"),
+    }
+}
+
 impl Verdict {
-    pub fn ok(evidence: impl Into<String>) -> Self {
-        Verdict {
-            status: Status::Ok,
-            code: 0,
-            evidence: evidence.into(),
+    fn new(status: Status, code: u32, evidence: String) -> Self {
+        let mut evidence = evidence;
+        if evidence.len() > MAX_EVIDENCE {
+            let mut cut = MAX_EVIDENCE;
+            while !evidence.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            let dropped = evidence.len() - cut;
+            evidence.truncate(cut);
+            evidence.push_str(&format!("… ({dropped} bytes more)"));
         }
+        Verdict {
+            status,
+            code,
+            evidence,
+        }
+    }
+
+    pub fn ok(evidence: impl Into<String>) -> Self {
+        Verdict::new(Status::Ok, 0, evidence.into())
     }
 
     pub fn warning(code: u32, evidence: impl Into<String>) -> Self {
-        Verdict {
-            status: Status::Warning,
-            code,
-            evidence: evidence.into(),
-        }
+        Verdict::new(Status::Warning, code, evidence.into())
     }
 
     pub fn failed(code: u32, evidence: impl Into<String>) -> Self {
-        Verdict {
-            status: Status::Failed,
-            code,
-            evidence: evidence.into(),
-        }
+        Verdict::new(Status::Failed, code, evidence.into())
     }
 }
 

@@ -1,7 +1,7 @@
 //! Check 6, ssh: the cloud console logs in as root over SSH: sshd must start at boot and
 //! allow root to log in.
 
-use super::{boot_state, BootState, Check, Code, Status, Verdict};
+use super::{boot_state, listed, BootState, Check, Code, Status, Verdict};
 use crate::facts::os_release::OsInfo;
 use crate::facts::{sshd_config, Facts, SSH_UNITS};
 use crate::inventory::Thresholds;
@@ -148,10 +148,10 @@ fn evaluate(facts: &Facts, _: &Thresholds) -> Verdict {
     let mut details = if config.match_overrides.is_empty() {
         String::new()
     } else {
-        format!("; Match blocks: {}", config.match_overrides.join("; "))
+        format!("; Match blocks: {}", listed(&config.match_overrides, "; "))
     };
     if !config.warnings.is_empty() {
-        details.push_str(&format!("; notes: {}", config.warnings.join("; ")));
+        details.push_str(&format!("; notes: {}", listed(&config.warnings, "; ")));
     }
     match service {
         BootState::Unknown(reason) => Verdict::warning(

@@ -44,10 +44,22 @@ pub struct FstabEntry {
 /// Everything [`parse_fstab`] found: the entries the host uses and the lines it skips.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Fstab {
+    /// At most [`MAX_ENTRIES`].
     pub entries: Vec<FstabEntry>,
-    /// One message per line that is skipped or only partly understood, with its number.
+    /// One message per line that is skipped or only partly understood, with its number; at
+    /// most [`MAX_PROBLEMS`], the last one saying how many more there were.
     pub problems: Vec<String>,
+    /// Entry lines past [`MAX_ENTRIES`], counted and not kept.
+    #[serde(default)]
+    pub omitted: usize,
 }
+
+/// Entries kept from one fstab: real ones have tens; a million-line file must not cost
+/// gigabytes of parsed data.
+pub const MAX_ENTRIES: usize = 1_000;
+
+/// Problems kept from one fstab.
+pub const MAX_PROBLEMS: usize = 50;
 
 /// Tags libmount resolves through libblkid (`ID=` is util-linux 2.39+).
 const TAGS: [&str; 5] = ["UUID", "LABEL", "PARTUUID", "PARTLABEL", "ID"];
@@ -106,28 +118,48 @@ const NETWORK_TYPES: [&str; 17] = [
 /// [`Fstab::problems`] instead.
 pub fn parse_fstab(text: &str) -> Fstab {
     let mut fstab = Fstab::default();
+    let mut problems = 0usize;
+    let mut problem = |fstab: &mut Fstab, message: String| {
+        problems += 1;
+        if problems <= MAX_PROBLEMS {
+            fstab.problems.push(message);
+        }
+    };
     for (index, raw) in text.lines().enumerate() {
         let line = index + 1;
         let content = raw.trim();
         if content.is_empty() || content.starts_with('#') {
             continue;
         }
+        if fstab.entries.len() == MAX_ENTRIES {
+            fstab.omitted += 1;
+            continue;
+        }
         let fields: Vec<&str> = content.split_ascii_whitespace().collect();
+        let shown = crate::transport::excerpt(std::iter::once(content), 1);
         match entry_from_fields(line, &fields) {
             Ok(entry) => {
                 if fields.len() > 6 {
-                    fstab.problems.push(format!(
+                    let message = format!(
                         "line {line}: {} fields, fstab has 6; the rest is ignored \
-                         (an unescaped space in a path?): {content:?}",
+                         (an unescaped space in a path?): \"{shown}\"",
                         fields.len()
-                    ));
+                    );
+                    problem(&mut fstab, message);
                 }
                 fstab.entries.push(entry);
             }
-            Err(reason) => fstab
-                .problems
-                .push(format!("line {line}: {reason}, skipped: {content:?}")),
+            Err(reason) => problem(
+                &mut fstab,
+                format!("line {line}: {reason}, skipped: \"{shown}\""),
+            ),
         }
+    }
+    if problems > MAX_PROBLEMS {
+        fstab.problems.push(format!(
+            "… and {} more lines with problems",
+            problems - MAX_PROBLEMS
+        ));
     }
     fstab
 }
@@ -536,6 +568,34 @@ mod tests {
         assert_eq!(fstab.entries[0].mountpoint, "/mnt/a\\04");
         let fstab = parse_fstab("/dev/sda1 /mnt/a\\9999 ext4\n");
         assert_eq!(fstab.entries[0].mountpoint, "/mnt/a\\9999");
+    }
+
+    #[test]
+    fn a_million_line_fstab_keeps_a_bounded_part_and_counts_the_rest() {
+        let mut text = String::from("UUID=1 / ext4 defaults 0 1\n");
+        for n in 0..1_000_000 {
+            text.push_str(&format!("/dev/sd{n} /m{n} ext4 defaults 0 2\n"));
+        }
+        text.push_str(&"garbage\n".repeat(200));
+        let fstab = parse_fstab(&text);
+        assert_eq!(fstab.entries.len(), MAX_ENTRIES);
+        assert_eq!(fstab.omitted, 1_000_001 + 200 - MAX_ENTRIES);
+        assert_eq!(fstab.entries[0].spec, "UUID=1");
+        assert!(
+            fstab.problems.is_empty(),
+            "lines past the bound are not parsed"
+        );
+
+        let bad = parse_fstab(&format!("{}{}", "x\n".repeat(80), "y".repeat(100_000)));
+        assert_eq!(bad.problems.len(), MAX_PROBLEMS + 1);
+        assert_eq!(
+            bad.problems[MAX_PROBLEMS],
+            "… and 31 more lines with problems"
+        );
+        assert!(
+            bad.problems.iter().all(|p| p.len() < 500),
+            "long lines are excerpts"
+        );
     }
 
     #[test]

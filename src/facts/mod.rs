@@ -27,7 +27,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use futures_util::future::join_all;
 use serde::{Deserialize, Serialize};
 
-use crate::transport::{Command, CommandOutput, FileKind, ReadError, Transport, OUTPUT_CAP};
+use crate::transport::{
+    into_text, Command, CommandOutput, FileContents, FileKind, ReadError, Transport,
+};
 use disks::{Mount, SystemDisk};
 use os_release::OsInfo;
 use partition_table::PartitionTable;
@@ -202,15 +204,14 @@ async fn run_raw<T: Transport>(t: &T, cmd: &Command) -> Result<CommandOutput, St
 /// Text of a command's stdout when it succeeded, or the reason it did not.
 async fn run_cmd<T: Transport>(t: &T, cmd: Command) -> Result<String, String> {
     let output = run_raw(t, &cmd).await?;
-    if output.truncated {
+    if let Some(cut) = output.cut {
         return Err(format!(
-            "`{}` printed more than {} MiB: output cut, not parsed",
-            cmd.display(),
-            OUTPUT_CAP >> 20
+            "`{}` printed {cut}: output cut, not parsed",
+            cmd.display()
         ));
     }
     if output.success() {
-        Ok(output.stdout_text())
+        Ok(into_text(output.stdout))
     } else {
         Err(output.failure_reason(&cmd))
     }
@@ -223,11 +224,8 @@ async fn run<T: Transport>(t: &T, argv: &[&str]) -> Result<String, String> {
 /// Text of a file; None when it does not exist; Err for any other failure.
 async fn read_optional<T: Transport>(t: &T, path: &str) -> Result<Option<String>, String> {
     match t.read_file(path).await {
-        Ok(contents) if contents.truncated => Err(format!(
-            "{path} is larger than {} MiB: not parsed",
-            OUTPUT_CAP >> 20
-        )),
-        Ok(contents) => Ok(Some(String::from_utf8_lossy(&contents.bytes).into_owned())),
+        Ok(FileContents { cut: Some(cut), .. }) => Err(format!("{path}: {cut}: not parsed")),
+        Ok(contents) => Ok(Some(into_text(contents.bytes))),
         Err(ReadError::NotFound(_)) => Ok(None),
         Err(e) => Err(format!("cannot read {e}")),
     }
@@ -360,7 +358,7 @@ fn os_fact<'a>(
     for (path, result) in reads {
         match result {
             Ok(contents) => {
-                found.insert(path, String::from_utf8_lossy(&contents.bytes).into_owned());
+                found.insert(path, into_text(contents.bytes));
             }
             Err(ReadError::NotFound(_)) => {}
             Err(e) => problems.push(e.to_string()),
@@ -810,11 +808,9 @@ async fn sshd_t_answer<T: Transport>(t: &T) -> sshd_config::sshd_t::SshdT {
         let words: Vec<&str> = argv.iter().map(String::as_str).collect();
         let cmd = Command::new(&words).privileged();
         match run_raw(t, &cmd).await {
-            Ok(out) if out.truncated => SshdT::Unavailable(format!(
-                "`{}` printed more than {} MiB",
-                cmd.display(),
-                OUTPUT_CAP >> 20
-            )),
+            Ok(CommandOutput { cut: Some(cut), .. }) => {
+                SshdT::Unavailable(format!("`{}` printed {cut}", cmd.display()))
+            }
             Ok(out) => interpret(
                 out.exit_status,
                 &out.stdout_text(),
@@ -871,17 +867,13 @@ async fn sshd_include_files<T: Transport>(
                      (at {pattern}): not read further"
                 ));
             }
-            let Some(file) = included_file(t, &path).await? else {
+            let Some(file) = included_file(t, &path, MAX_SSHD_BYTES - bytes).await? else {
                 continue;
             };
             if let IncludedFile::Text(text) = &file {
                 bytes += text.len();
                 if bytes > MAX_SSHD_BYTES {
-                    return Err(format!(
-                        "sshd's configuration with its Include files is larger than {} MiB \
-                         (at {path}): not read further",
-                        MAX_SSHD_BYTES >> 20
-                    ));
+                    return Err(sshd_too_large(&path));
                 }
                 pending.extend(sshd_config::include_patterns(text));
             }
@@ -934,13 +926,26 @@ async fn expand_include<T: Transport>(t: &T, pattern: &str) -> Vec<String> {
     prefixes
 }
 
-/// What sshd finds at `path`; None when nothing is there; Err when this user cannot tell.
+fn sshd_too_large(path: &str) -> String {
+    format!(
+        "sshd's configuration with its Include files is larger than {} MiB (at {path}): not \
+         read further",
+        MAX_SSHD_BYTES >> 20
+    )
+}
+
+/// What sshd finds at `path`; None when nothing is there; Err when this user cannot tell, or
+/// the file is larger than `room` bytes (it is not read then).
 async fn included_file<T: Transport>(
     t: &T,
     path: &str,
+    room: usize,
 ) -> Result<Option<sshd_config::IncludedFile>, String> {
     use sshd_config::IncludedFile;
     match t.stat(path).await {
+        Ok(stat) if stat.kind == FileKind::File && stat.size > room as u64 => {
+            Err(sshd_too_large(path))
+        }
         Ok(stat) if stat.kind == FileKind::Directory => Ok(Some(IncludedFile::Directory)),
         Ok(stat) if stat.kind == FileKind::Other => Ok(Some(IncludedFile::Unreadable(
             "not a regular file (a FIFO, socket or device): sshd would block or fail \

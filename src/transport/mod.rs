@@ -8,10 +8,137 @@ pub mod local;
 pub mod ssh;
 
 use std::future::Future;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+use tokio::time::Instant;
 
-/// Largest stdout (and, separately, stderr) kept from one command or file; the rest is dropped
-/// and the output is marked truncated.
+/// Largest stdout kept from one command, or content from one file; the rest is dropped and
+/// the output is marked cut.
 pub const OUTPUT_CAP: usize = 16 * 1024 * 1024;
+
+/// Largest stderr kept from one command: it only ever feeds a one-line message.
+pub const STDERR_CAP: usize = 64 * 1024;
+
+/// Bytes one host may send in all, over every command and file, unless configured otherwise.
+pub const DEFAULT_HOST_BUDGET: usize = 64 * 1024 * 1024;
+
+/// Why an output was cut short.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cut {
+    /// It was longer than this many bytes, the cap of one source.
+    Cap(usize),
+    /// A command's stderr was longer than this many bytes.
+    Stderr(usize),
+    /// The host's output budget of this many bytes ran out.
+    Budget(usize),
+}
+
+impl Cut {
+    /// The same cut, said of a command's stderr.
+    pub(crate) fn on_stderr(self) -> Cut {
+        match self {
+            Cut::Cap(bytes) => Cut::Stderr(bytes),
+            other => other,
+        }
+    }
+}
+
+impl std::fmt::Display for Cut {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Cut::Cap(bytes) => write!(f, "more than {}, the cap of one source", size(*bytes)),
+            Cut::Stderr(bytes) => write!(f, "more than {} on stderr", size(*bytes)),
+            Cut::Budget(bytes) => write!(
+                f,
+                "more than this host's output budget of {} left",
+                size(*bytes)
+            ),
+        }
+    }
+}
+
+/// "16 MiB", "64 KiB".
+fn size(bytes: usize) -> String {
+    if bytes >= 1 << 20 {
+        format!("{} MiB", bytes >> 20)
+    } else {
+        format!("{} KiB", bytes >> 10)
+    }
+}
+
+/// What one host may cost: time for one operation, an instant no operation may pass (the
+/// host's deadline, so that collection ends with the facts read so far), and bytes in all.
+#[derive(Debug)]
+pub struct HostLimits {
+    per_operation: Duration,
+    until: Option<Instant>,
+    budget: usize,
+    budget_left: AtomicUsize,
+}
+
+impl HostLimits {
+    pub fn new(per_operation: Duration, until: Option<Instant>, budget: usize) -> Self {
+        HostLimits {
+            per_operation,
+            until,
+            budget,
+            budget_left: AtomicUsize::new(budget),
+        }
+    }
+
+    pub fn per_operation(&self) -> Duration {
+        self.per_operation
+    }
+
+    /// When an operation starting now must be over.
+    pub fn operation_deadline(&self) -> Instant {
+        let own = Instant::now() + self.per_operation;
+        self.until.map_or(own, |until| own.min(until))
+    }
+
+    /// Why an operation that reached its deadline stopped.
+    pub fn timeout_reason(&self) -> String {
+        match self.until {
+            Some(until) if Instant::now() >= until => {
+                "the host's deadline passed before it answered".to_string()
+            }
+            _ => format!("no answer within {} s", self.per_operation.as_secs()),
+        }
+    }
+
+    /// Err (the reason) when no new operation may start: the time or the bytes are spent.
+    pub fn admit(&self) -> Result<(), String> {
+        if self.until.is_some_and(|until| Instant::now() >= until) {
+            return Err("not asked: the host's deadline had passed".to_string());
+        }
+        if self.budget_left.load(Ordering::Relaxed) == 0 {
+            return Err(format!(
+                "not asked: this host's output budget of {} was spent",
+                size(self.budget)
+            ));
+        }
+        Ok(())
+    }
+
+    /// Takes up to `want` bytes from the budget; how many it gave.
+    fn take(&self, want: usize) -> usize {
+        let mut granted = 0;
+        let _ = self
+            .budget_left
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| {
+                granted = want.min(left);
+                Some(left - granted)
+            });
+        granted
+    }
+}
+
+impl Default for HostLimits {
+    /// `local`: one minute per operation, no deadline, the default budget.
+    fn default() -> Self {
+        HostLimits::new(Duration::from_secs(60), None, DEFAULT_HOST_BUDGET)
+    }
+}
 
 /// A command to run on the host: an argv vector, never a shell string.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -77,7 +204,8 @@ pub struct CommandOutput {
     pub exit_status: Option<u32>,
     pub stdout: Vec<u8>,
     pub stderr: Vec<u8>,
-    pub truncated: bool,
+    /// Some when stdout or stderr was cut short; the command was stopped then.
+    pub cut: Option<Cut>,
 }
 
 impl CommandOutput {
@@ -93,11 +221,13 @@ impl CommandOutput {
     pub fn failure_reason(&self, cmd: &Command) -> String {
         let stderr = String::from_utf8_lossy(&self.stderr);
         // sshd itself may speak first, for users without a home folder.
-        let first = stderr
-            .lines()
-            .map(str::trim)
-            .find(|l| !l.is_empty() && !l.starts_with("Could not chdir to home directory"))
-            .unwrap_or("");
+        let first = excerpt(
+            stderr
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.starts_with("Could not chdir to home directory")),
+            1,
+        );
         let status = match self.exit_status {
             Some(127) => return format!("`{}`: command not found", cmd.display()),
             Some(code) => format!("exit status {code}"),
@@ -111,11 +241,40 @@ impl CommandOutput {
     }
 }
 
+/// Bytes as text, invalid UTF-8 replaced; without a copy when they are valid, as a host's
+/// files almost always are.
+pub fn into_text(bytes: Vec<u8>) -> String {
+    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
+/// Longest excerpt of a host's message kept in a fact or a report.
+pub const EXCERPT_BYTES: usize = 300;
+
+/// The first `lines` non-empty lines of a host's message, joined with "; ", control
+/// characters escaped, at most [`EXCERPT_BYTES`] bytes (then "…"): what a fact keeps of a
+/// command's stderr, however long it was.
+pub fn excerpt<'a>(lines: impl Iterator<Item = &'a str>, count: usize) -> String {
+    let mut out = String::new();
+    for line in lines.map(str::trim).filter(|l| !l.is_empty()).take(count) {
+        if !out.is_empty() {
+            out.push_str("; ");
+        }
+        for c in line.chars().flat_map(char::escape_debug) {
+            if out.len() + c.len_utf8() > EXCERPT_BYTES {
+                out.push('…');
+                return out;
+            }
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// A file's contents, capped like command output.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileContents {
     pub bytes: Vec<u8>,
-    pub truncated: bool,
+    pub cut: Option<Cut>,
 }
 
 /// What `stat` (following symlinks) says about a path.
@@ -124,6 +283,9 @@ pub struct FileStat {
     pub kind: FileKind,
     /// Permission bits (0o7777).
     pub mode: u32,
+    /// Length in bytes (0 for /proc files, whose length is only known by reading them).
+    #[serde(default)]
+    pub size: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -184,27 +346,59 @@ pub trait Transport: Sync {
     fn list_dir(&self, path: &str) -> impl Future<Output = Result<Vec<String>, ReadError>> + Send;
 }
 
-/// Reads `reader` to its end, keeping at most [`OUTPUT_CAP`] bytes; true when some were dropped.
-pub(crate) async fn read_capped<R: tokio::io::AsyncRead + Unpin>(
-    reader: R,
-) -> std::io::Result<(Vec<u8>, bool)> {
-    use tokio::io::AsyncReadExt;
-    let mut buf = Vec::new();
-    // One byte past the cap tells a full-to-the-cap output from a truncated one.
-    reader
-        .take(OUTPUT_CAP as u64 + 1)
-        .read_to_end(&mut buf)
-        .await?;
-    let truncated = buf.len() > OUTPUT_CAP;
-    buf.truncate(OUTPUT_CAP);
-    Ok((buf, truncated))
+/// The error for a path that is a FIFO, socket or device: opening one may block forever.
+pub(crate) fn not_regular(path: &str) -> ReadError {
+    ReadError::Other {
+        path: path.to_string(),
+        reason: "not a regular file (a FIFO, socket or device): not read".to_string(),
+    }
 }
 
-/// Appends `chunk` to `buf` without letting it grow past [`OUTPUT_CAP`]; true when some was dropped.
-pub(crate) fn append_capped(buf: &mut Vec<u8>, chunk: &[u8]) -> bool {
-    let room = OUTPUT_CAP.saturating_sub(buf.len());
-    buf.extend_from_slice(&chunk[..chunk.len().min(room)]);
-    chunk.len() > room
+/// Reads `reader` to its end, keeping at most `cap` bytes and what `limits` allow; Some(cut)
+/// when some were dropped (reading stops there).
+pub(crate) async fn read_capped<R: tokio::io::AsyncRead + Unpin>(
+    mut reader: R,
+    cap: usize,
+    limits: &HostLimits,
+) -> std::io::Result<(Vec<u8>, Option<Cut>)> {
+    use tokio::io::AsyncReadExt;
+    let mut buf = Vec::new();
+    let mut chunk = vec![0u8; 64 * 1024];
+    loop {
+        let n = reader.read(&mut chunk).await?;
+        if n == 0 {
+            return Ok((buf, None));
+        }
+        if let Some(cut) = append_capped(&mut buf, &chunk[..n], cap, limits) {
+            return Ok((buf, Some(cut)));
+        }
+    }
+}
+
+/// [`append_capped`] for a command's stderr: its own, smaller cap.
+pub(crate) fn append_stderr(buf: &mut Vec<u8>, chunk: &[u8], limits: &HostLimits) -> Option<Cut> {
+    append_capped(buf, chunk, STDERR_CAP, limits).map(Cut::on_stderr)
+}
+
+/// Appends `chunk` to `buf` without letting it grow past `cap` or spend more than `limits`
+/// have left; Some(cut) when some was dropped.
+pub(crate) fn append_capped(
+    buf: &mut Vec<u8>,
+    chunk: &[u8],
+    cap: usize,
+    limits: &HostLimits,
+) -> Option<Cut> {
+    let room = cap.saturating_sub(buf.len());
+    let want = chunk.len().min(room);
+    let granted = limits.take(want);
+    buf.extend_from_slice(&chunk[..granted]);
+    if granted < want {
+        Some(Cut::Budget(limits.budget))
+    } else if chunk.len() > room {
+        Some(Cut::Cap(cap))
+    } else {
+        None
+    }
 }
 
 #[cfg(test)]
@@ -261,10 +455,63 @@ mod tests {
 
     #[test]
     fn cap_keeps_the_first_bytes_and_reports_the_drop() {
-        let mut buf = vec![0u8; OUTPUT_CAP - 2];
-        assert!(append_capped(&mut buf, b"abcd"));
-        assert_eq!(buf.len(), OUTPUT_CAP);
-        assert_eq!(&buf[OUTPUT_CAP - 2..], b"ab");
-        assert!(!append_capped(&mut Vec::new(), b"abcd"));
+        let limits = HostLimits::default();
+        let mut buf = vec![0u8; 10];
+        assert_eq!(
+            append_capped(&mut buf, b"abcd", 12, &limits),
+            Some(Cut::Cap(12))
+        );
+        assert_eq!(&buf[10..], b"ab");
+        assert_eq!(append_capped(&mut Vec::new(), b"abcd", 12, &limits), None);
+    }
+
+    #[test]
+    fn the_budget_is_shared_by_every_output_of_a_host() {
+        let limits = HostLimits::new(Duration::from_secs(1), None, 10);
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        assert_eq!(append_capped(&mut a, b"123456", 100, &limits), None);
+        assert_eq!(
+            append_capped(&mut b, b"abcdef", 100, &limits),
+            Some(Cut::Budget(10))
+        );
+        assert_eq!((a.len(), b.as_slice()), (6, &b"abcd"[..]));
+        assert_eq!(
+            limits.admit(),
+            Err("not asked: this host's output budget of 0 KiB was spent".to_string())
+        );
+        assert_eq!(
+            Cut::Budget(64 << 20).to_string(),
+            "more than this host's output budget of 64 MiB left"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn nothing_starts_after_the_hosts_deadline() {
+        let limits = HostLimits::new(
+            Duration::from_secs(30),
+            Some(Instant::now() + Duration::from_secs(10)),
+            DEFAULT_HOST_BUDGET,
+        );
+        assert!(limits.operation_deadline() <= Instant::now() + Duration::from_secs(10));
+        assert_eq!(limits.timeout_reason(), "no answer within 30 s");
+        tokio::time::advance(Duration::from_secs(11)).await;
+        assert_eq!(
+            limits.admit(),
+            Err("not asked: the host's deadline had passed".to_string())
+        );
+        assert_eq!(
+            limits.timeout_reason(),
+            "the host's deadline passed before it answered"
+        );
+    }
+
+    #[test]
+    fn excerpts_are_short_single_lines_without_control_characters() {
+        let flood = format!("\n\nfirst \u{1b}[31m{}\0\nsecond", "x".repeat(100_000));
+        let one = excerpt(flood.lines(), 1);
+        assert!(one.starts_with("first \\u{1b}[31mxxx"), "{one}");
+        assert!(one.len() <= EXCERPT_BYTES + '…'.len_utf8() && one.ends_with('…'));
+        assert_eq!(excerpt("a\n\n b \nc".lines(), 2), "a; b");
+        assert_eq!(excerpt("".lines(), 3), "");
     }
 }

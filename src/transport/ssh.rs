@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -18,8 +18,9 @@ use tokio::sync::{OnceCell, Semaphore};
 
 use super::known_hosts::{KnownHosts, Verdict};
 use super::{
-    append_capped, read_capped, Command, CommandOutput, FileContents, FileKind, FileStat,
-    ReadError, Sudo, Transport, TransportError,
+    append_capped, append_stderr, excerpt, not_regular, read_capped, Command, CommandOutput,
+    FileContents, FileKind, FileStat, HostLimits, ReadError, Sudo, Transport, TransportError,
+    OUTPUT_CAP,
 };
 use crate::inventory::{Destination, HostKeyCheck, Target};
 
@@ -228,7 +229,10 @@ pub struct SshTransport {
     sudo_password: String,
     channels: Semaphore,
     sftp: OnceCell<Option<russh_sftp::client::SftpSession>>,
-    command_timeout: Duration,
+    /// Set when an SFTP request timed out: the session may be blocked behind a hung path
+    /// (a stale NFS mount), so the remaining files are read with `cat` and `stat` instead.
+    sftp_stuck: AtomicBool,
+    limits: HostLimits,
     successes: AtomicUsize,
 }
 
@@ -288,7 +292,7 @@ fn describe_ssh_error(e: &russh::Error) -> String {
 pub async fn connect(
     ctx: &SshContext,
     target: &Target,
-    command_timeout: Duration,
+    limits: HostLimits,
 ) -> Result<SshTransport, String> {
     let deadline = target.connect_timeout;
     let chain = match &target.jump {
@@ -314,7 +318,8 @@ pub async fn connect(
             sudo_password,
             channels: Semaphore::new(CHANNELS_PER_HOST),
             sftp: OnceCell::new(),
-            command_timeout,
+            sftp_stuck: AtomicBool::new(false),
+            limits,
             successes: AtomicUsize::new(0),
         }),
         Err(_) => Err(format!(
@@ -557,12 +562,10 @@ fn classify_read_failure(path: &str, output: &CommandOutput) -> ReadError {
     } else if stderr.contains("Permission denied") {
         ReadError::PermissionDenied(path.to_string())
     } else {
-        let reason = stderr
-            .lines()
-            .next()
-            .unwrap_or("cat failed")
-            .trim()
-            .to_string();
+        let reason = match excerpt(stderr.lines(), 1) {
+            first if first.is_empty() => "cat failed".to_string(),
+            first => first,
+        };
         ReadError::Other {
             path: path.to_string(),
             reason,
@@ -588,20 +591,50 @@ fn sftp_error(path: &str, e: russh_sftp::client::error::Error) -> ReadError {
 }
 
 impl SshTransport {
+    /// The host's SFTP session, opened on first use; None where the server has none or it
+    /// got stuck.
     async fn sftp(&self) -> Option<&russh_sftp::client::SftpSession> {
+        if self.sftp_stuck.load(Ordering::Relaxed) {
+            return None;
+        }
+        let open = async {
+            let _slot = self.channels.acquire().await.ok()?;
+            let channel = self.handle.channel_open_session().await.ok()?;
+            channel.request_subsystem(true, "sftp").await.ok()?;
+            let session = russh_sftp::client::SftpSession::new(channel.into_stream())
+                .await
+                .ok()?;
+            session.set_timeout(self.limits.per_operation().as_secs().max(1));
+            Some(session)
+        };
         self.sftp
             .get_or_init(|| async {
-                let _slot = self.channels.acquire().await.ok()?;
-                let channel = self.handle.channel_open_session().await.ok()?;
-                channel.request_subsystem(true, "sftp").await.ok()?;
-                let session = russh_sftp::client::SftpSession::new(channel.into_stream())
+                tokio::time::timeout_at(self.limits.operation_deadline(), open)
                     .await
-                    .ok()?;
-                session.set_timeout(self.command_timeout.as_secs().max(1));
-                Some(session)
+                    .ok()
+                    .flatten()
             })
             .await
             .as_ref()
+    }
+
+    /// Runs one SFTP request within the operation's deadline; Err(None) when it ran out,
+    /// which marks the session stuck.
+    async fn over_sftp<T>(
+        &self,
+        request: impl std::future::Future<Output = Result<T, ReadError>>,
+    ) -> Result<T, Option<ReadError>> {
+        match tokio::time::timeout_at(self.limits.operation_deadline(), request).await {
+            Ok(Err(ReadError::Other { reason, .. })) if reason.contains("Timeout") => {
+                self.sftp_stuck.store(true, Ordering::Relaxed);
+                Err(None)
+            }
+            Ok(result) => result.map_err(Some),
+            Err(_) => {
+                self.sftp_stuck.store(true, Ordering::Relaxed);
+                Err(None)
+            }
+        }
     }
 
     async fn run(
@@ -609,12 +642,27 @@ impl SshTransport {
         command: String,
         stdin: Option<&str>,
     ) -> Result<CommandOutput, TransportError> {
-        let lost = |e: russh::Error| TransportError::Disconnected(e.to_string());
+        self.limits.admit().map_err(TransportError::Other)?;
         let _slot = self
             .channels
             .acquire()
             .await
             .map_err(|e| TransportError::Other(e.to_string()))?;
+        // A command that hangs (or a server that never opens the channel, never takes our
+        // input, never sends exit-status) must not take the whole host down with it.
+        let deadline = self.limits.operation_deadline();
+        match tokio::time::timeout_at(deadline, self.run_channel(command, stdin)).await {
+            Ok(result) => result,
+            Err(_) => Err(TransportError::Other(self.limits.timeout_reason())),
+        }
+    }
+
+    async fn run_channel(
+        &self,
+        command: String,
+        stdin: Option<&str>,
+    ) -> Result<CommandOutput, TransportError> {
+        let lost = |e: russh::Error| TransportError::Disconnected(e.to_string());
         let mut channel = self.handle.channel_open_session().await.map_err(lost)?;
         channel.exec(true, command).await.map_err(lost)?;
         if let Some(input) = stdin {
@@ -626,36 +674,25 @@ impl SshTransport {
             channel.eof().await.map_err(lost)?;
         }
         let mut output = CommandOutput::default();
-        // A command that hangs must not take the whole host down with it.
-        let deadline = tokio::time::Instant::now() + self.command_timeout;
         // Read until the channel is gone, not until EOF: OpenSSH sends exit-status after EOF.
-        loop {
-            let msg = match tokio::time::timeout_at(deadline, channel.wait()).await {
-                Ok(Some(msg)) => msg,
-                Ok(None) => break,
-                Err(_) => {
-                    let _ = channel.close().await;
-                    return Err(TransportError::Other(format!(
-                        "no answer within {} s",
-                        self.command_timeout.as_secs()
-                    )));
+        while let Some(msg) = channel.wait().await {
+            let cut = match msg {
+                ChannelMsg::Data { data } => {
+                    append_capped(&mut output.stdout, &data, OUTPUT_CAP, &self.limits)
                 }
-            };
-            let dropped = match msg {
-                ChannelMsg::Data { data } => append_capped(&mut output.stdout, &data),
                 ChannelMsg::ExtendedData { data, ext: 1 } => {
-                    append_capped(&mut output.stderr, &data)
+                    append_stderr(&mut output.stderr, &data, &self.limits)
                 }
                 ChannelMsg::ExitStatus { exit_status } => {
                     output.exit_status = Some(exit_status);
-                    false
+                    None
                 }
-                _ => false,
+                _ => None,
             };
-            if dropped {
+            if cut.is_some() {
                 // Stop the flood and do not wait for the rest: the server may hold the channel
                 // open until the writer ends, which it never does while its pipe is full.
-                output.truncated = true;
+                output.cut = cut;
                 let _ = channel.close().await;
                 break;
             }
@@ -700,89 +737,130 @@ impl Transport for SshTransport {
     }
 
     async fn read_file(&self, path: &str) -> Result<FileContents, ReadError> {
-        let Some(sftp) = self.sftp().await else {
-            let output = self.fallback(path, &["cat", "--", path]).await?;
-            return Ok(FileContents {
-                bytes: output.stdout,
-                truncated: output.truncated,
-            });
-        };
-        let file = sftp.open(path).await.map_err(|e| sftp_error(path, e))?;
-        let (bytes, truncated) = read_capped(file).await.map_err(|e| ReadError::Other {
-            path: path.to_string(),
-            reason: e.to_string(),
-        })?;
-        self.successes.fetch_add(1, Ordering::Relaxed);
-        Ok(FileContents { bytes, truncated })
+        // Opening a FIFO blocks (over SFTP, the whole session); a device may never end.
+        if self.stat(path).await?.kind != FileKind::File {
+            return Err(not_regular(path));
+        }
+        if let Some(sftp) = self.sftp().await {
+            let read = async {
+                let file = sftp.open(path).await.map_err(|e| sftp_error(path, e))?;
+                read_capped(file, OUTPUT_CAP, &self.limits)
+                    .await
+                    .map_err(|e| ReadError::Other {
+                        path: path.to_string(),
+                        reason: e.to_string(),
+                    })
+            };
+            match self.over_sftp(read).await {
+                Ok((bytes, cut)) => {
+                    self.successes.fetch_add(1, Ordering::Relaxed);
+                    return Ok(FileContents { bytes, cut });
+                }
+                Err(Some(e)) => return Err(e),
+                Err(None) => {}
+            }
+        }
+        let output = self.fallback(path, &["cat", "--", path]).await?;
+        Ok(FileContents {
+            bytes: output.stdout,
+            cut: output.cut,
+        })
     }
 
     async fn stat(&self, path: &str) -> Result<FileStat, ReadError> {
-        let Some(sftp) = self.sftp().await else {
-            // `%f` is the raw mode in hex, in GNU and busybox stat alike.
-            let output = self
-                .fallback(path, &["stat", "-L", "-c", "%f", "--", path])
-                .await?;
-            let mode = u32::from_str_radix(output.stdout_text().trim(), 16).map_err(|_| {
-                ReadError::Other {
-                    path: path.to_string(),
-                    reason: "unreadable stat output".into(),
+        if let Some(sftp) = self.sftp().await {
+            let request = async { sftp.metadata(path).await.map_err(|e| sftp_error(path, e)) };
+            match self.over_sftp(request).await {
+                Ok(meta) => {
+                    let mode = meta.permissions.unwrap_or(0);
+                    return Ok(FileStat {
+                        kind: FileKind::from_mode(mode),
+                        mode: mode & 0o7777,
+                        size: meta.size.unwrap_or(0),
+                    });
                 }
-            })?;
-            return Ok(FileStat {
-                kind: FileKind::from_mode(mode),
-                mode: mode & 0o7777,
+                Err(Some(e)) => return Err(e),
+                Err(None) => {}
+            }
+        }
+        // `%f` is the raw mode in hex, `%s` the size, in GNU and busybox stat alike.
+        let output = self
+            .fallback(path, &["stat", "-L", "-c", "%f %s", "--", path])
+            .await?;
+        let text = output.stdout_text();
+        let mut fields = text.split_whitespace();
+        let (Some(Ok(mode)), Some(Ok(size))) = (
+            fields.next().map(|f| u32::from_str_radix(f, 16)),
+            fields.next().map(str::parse::<u64>),
+        ) else {
+            return Err(ReadError::Other {
+                path: path.to_string(),
+                reason: "unreadable stat output".into(),
             });
         };
-        let meta = sftp.metadata(path).await.map_err(|e| sftp_error(path, e))?;
-        let mode = meta.permissions.unwrap_or(0);
         Ok(FileStat {
             kind: FileKind::from_mode(mode),
             mode: mode & 0o7777,
+            size,
         })
     }
 
     async fn read_link(&self, path: &str) -> Result<Option<String>, ReadError> {
-        let Some(sftp) = self.sftp().await else {
-            let listing = self
-                .fallback(path, &["ls", "-ld", "--", path])
-                .await?
-                .stdout_text();
-            if !listing.starts_with('l') {
-                return Ok(None);
+        if let Some(sftp) = self.sftp().await {
+            let request = async {
+                let meta = sftp
+                    .symlink_metadata(path)
+                    .await
+                    .map_err(|e| sftp_error(path, e))?;
+                if !meta.is_symlink() {
+                    return Ok(None);
+                }
+                sftp.read_link(path)
+                    .await
+                    .map(Some)
+                    .map_err(|e| sftp_error(path, e))
+            };
+            match self.over_sftp(request).await {
+                Ok(link) => return Ok(link),
+                Err(Some(e)) => return Err(e),
+                Err(None) => {}
             }
-            let target = self.fallback(path, &["readlink", "--", path]).await?;
-            return Ok(Some(
-                target.stdout_text().trim_end_matches('\n').to_string(),
-            ));
-        };
-        let meta = sftp
-            .symlink_metadata(path)
-            .await
-            .map_err(|e| sftp_error(path, e))?;
-        if !meta.is_symlink() {
+        }
+        let listing = self
+            .fallback(path, &["ls", "-ld", "--", path])
+            .await?
+            .stdout_text();
+        if !listing.starts_with('l') {
             return Ok(None);
         }
-        sftp.read_link(path)
-            .await
-            .map(Some)
-            .map_err(|e| sftp_error(path, e))
+        let target = self.fallback(path, &["readlink", "--", path]).await?;
+        Ok(Some(
+            target.stdout_text().trim_end_matches('\n').to_string(),
+        ))
     }
 
     async fn list_dir(&self, path: &str) -> Result<Vec<String>, ReadError> {
-        let Some(sftp) = self.sftp().await else {
-            let listing = self
-                .fallback(path, &["ls", "-1A", "--", path])
-                .await?
-                .stdout_text();
-            let mut names: Vec<String> = listing.lines().map(str::to_string).collect();
-            names.sort();
-            return Ok(names);
-        };
-        let entries = sftp.read_dir(path).await.map_err(|e| sftp_error(path, e))?;
-        let mut names: Vec<String> = entries
-            .map(|e| e.file_name())
-            .filter(|n| n != "." && n != "..")
-            .collect();
+        if let Some(sftp) = self.sftp().await {
+            let request = async {
+                let entries = sftp.read_dir(path).await.map_err(|e| sftp_error(path, e))?;
+                let mut names: Vec<String> = entries
+                    .map(|e| e.file_name())
+                    .filter(|n| n != "." && n != "..")
+                    .collect();
+                names.sort();
+                Ok(names)
+            };
+            match self.over_sftp(request).await {
+                Ok(names) => return Ok(names),
+                Err(Some(e)) => return Err(e),
+                Err(None) => {}
+            }
+        }
+        let listing = self
+            .fallback(path, &["ls", "-1A", "--", path])
+            .await?
+            .stdout_text();
+        let mut names: Vec<String> = listing.lines().map(str::to_string).collect();
         names.sort();
         Ok(names)
     }

@@ -170,3 +170,17 @@ pub fn read_summary(dir: &Path) -> Vec<std::collections::HashMap<String, String>
         })
         .collect()
 }
+
+/// Every file under `dir`, depth first.
+pub fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            found.extend(walk(&path));
+        } else {
+            found.push(path);
+        }
+    }
+    found
+}

@@ -70,28 +70,11 @@ fn is_environment_failure(stderr: &str) -> bool {
     !config_line && MARKS.iter().any(|m| stderr.contains(m))
 }
 
-/// The first lines of sshd's message, at most 400 bytes, control characters escaped.
+/// The first lines of sshd's message, escaped and cut short.
 fn excerpt(stderr: &str) -> String {
-    let lines: Vec<&str> = stderr
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .take(3)
-        .collect();
-    let joined = lines.join("; ");
-    let mut out: String = joined.escape_debug().collect();
-    if out.len() > 400 {
-        let mut cut = 400;
-        while !out.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        out.truncate(cut);
-        out.push('…');
-    }
-    if out.is_empty() {
-        "no message".to_string()
-    } else {
-        out
+    match crate::transport::excerpt(stderr.lines(), 3) {
+        empty if empty.is_empty() => "no message".to_string(),
+        text => text,
     }
 }
 
@@ -257,7 +240,7 @@ mod tests {
         let SshdT::Refused(message) = interpret(Some(255), "", &flood) else {
             panic!()
         };
-        assert!(message.len() <= 404);
+        assert!(message.len() <= crate::transport::EXCERPT_BYTES + '…'.len_utf8());
         assert!(!message.contains('\u{1b}'));
     }
 }
