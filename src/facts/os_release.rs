@@ -1352,6 +1352,17 @@ mod tests {
         assert_eq!(info, Ok(detect_ok(&centos)));
     }
 
+    #[test]
+    fn facts_saved_before_the_distribution_field_still_load() {
+        let saved = r#"{"platform":"Rocky","id":"rocky","version":"9.3","big":"9","small":"3",
+            "pretty_name":"Rocky Linux 9.3 (Blue Onyx)","source":"/etc/os-release"}"#;
+        let info: OsInfo = serde_json::from_str(saved).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            (info.id.as_str(), info.distribution.as_str()),
+            ("rocky", "")
+        );
+    }
+
     // ----- parse_os_release -----
 
     fn pairs(expected: &[(&str, &str)]) -> Vec<(String, String)> {

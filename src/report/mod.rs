@@ -75,7 +75,11 @@ impl HostReport {
                     comment: clean(&c.comment),
                 })
                 .collect(),
-            distribution: field(os.map(|o| o.distribution.as_str())),
+            // Facts saved before the field existed have none.
+            distribution: field(
+                os.map(|o| o.distribution.as_str())
+                    .filter(|name| !name.is_empty()),
+            ),
         }
     }
 
@@ -242,6 +246,19 @@ mod tests {
         );
         assert_eq!(r.distribution, "unknown");
         assert_eq!(r.distribution_and_version(), "unknown");
+    }
+
+    #[test]
+    fn facts_saved_without_a_distribution_say_unknown() {
+        let mut f = facts();
+        if let Fact::Known(os) = &mut f.os {
+            os.distribution.clear();
+        }
+        let r = HostReport::new(&f, &[], "t");
+        assert_eq!(
+            (r.platform.as_str(), r.distribution_and_version().as_str()),
+            ("CentOS", "unknown 7.9")
+        );
     }
 
     #[test]
