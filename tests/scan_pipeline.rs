@@ -56,16 +56,16 @@ fn scan_reports_header_facts_of_every_distribution() {
     let expected = [
         ("centos6", "CentOS", "6.10", "x86_64", "40"),
         ("centos7", "CentOS", "7.9", "x86_64", "40"),
-        ("rocky9", "Rocky", "9.3", "x86_64", "100"),
+        ("rocky9", "Rocky Linux", "9.3", "x86_64", "100"),
         ("ubuntu1804", "Ubuntu", "18.04", "x86_64", "40"),
         ("ubuntu2204", "Ubuntu", "22.04", "x86_64", "50"),
         ("ubuntu2204-arm", "Ubuntu", "22.04", "aarch64", "20"),
         ("debian12", "Debian", "12.4", "x86_64", "40"),
         ("sles15", "SUSE", "15.5", "x86_64", "60"),
         ("leap15", "OpenSUSE", "15.5", "x86_64", "40"),
-        ("amzn2", "AmazonLinux", "2", "x86_64", "40"),
-        ("alinux3", "AlibabaCloudLinux", "3.2104", "x86_64", "40"),
-        ("flatcar", "Flatcar", "3815.2", "x86_64", "40"),
+        ("amzn2", "Others Linux", "2", "x86_64", "40"),
+        ("alinux3", "Aliyun", "3.2104", "x86_64", "40"),
+        ("flatcar", "Others Linux", "3815.2", "x86_64", "40"),
     ];
     for (host, platform, version, arch, disk) in expected {
         let row = &rows[host];
@@ -104,6 +104,7 @@ fn scan_reports_header_facts_of_every_distribution() {
     )
     .unwrap();
     assert_eq!(json["platform"], "CentOS");
+    assert_eq!(json["distribution"], "CentOS Linux");
     assert_eq!(json["os_big_version"], "7");
     assert_eq!(json["os_small_version"], "9");
     assert_eq!(json["architecture"], "x86_64");
@@ -115,7 +116,7 @@ fn scan_reports_header_facts_of_every_distribution() {
         std::fs::read_to_string(host_dir.join(format!("image_check_report_{time}.txt"))).unwrap();
     assert!(
         txt.contains(
-            "  Current system is: CentOS\n  Architecture: x86_64\n  System disk size: 40 GB\n"
+            "  Current system is: CentOS\n  Distribution: CentOS Linux 7.9\n  Architecture: x86_64\n  System disk size: 40 GB\n"
         ),
         "{txt}"
     );

@@ -298,6 +298,7 @@ pub(crate) mod tests {
         Facts {
             os: Fact::Known(OsInfo {
                 platform: "CentOS".into(),
+                distribution: "CentOS Linux".into(),
                 id: "centos".into(),
                 version: "7.9.2009".into(),
                 big: "7".into(),

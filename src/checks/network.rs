@@ -21,17 +21,18 @@ pub const CHECK: Check = Check {
 };
 
 /// CentOS/RHEL 7 and older, and the distributions built from them, use network-scripts.
-fn uses_network_scripts(platform: &str, big: &str) -> bool {
+/// Decided by os-release ID (see [`crate::facts::os_release::OsInfo::id`]).
+fn uses_network_scripts(id: &str, big: &str) -> bool {
     let major: u32 = big
         .split('.')
         .next()
         .and_then(|m| m.parse().ok())
         .unwrap_or(u32::MAX);
-    match platform {
-        "CentOS" | "RedHat" | "OracleLinux" | "Scientific" => major <= 7,
-        // Amazon Linux 1 (2018.03) and 2; Alibaba Cloud / Aliyun Linux 2.
-        "AmazonLinux" => major <= 2 || major == 2018,
-        "AlibabaCloudLinux" | "AliyunLinux" => major <= 2,
+    match id {
+        "centos" | "rhel" | "ol" | "scientific" | "cloudlinux" => major <= 7,
+        // Amazon Linux AMI (2011.09 to 2018.03) and Amazon Linux 2.
+        "amzn" => major <= 2 || (2011..=2018).contains(&major),
+        "alinux" | "aliyun" => major <= 2,
         _ => false,
     }
 }
@@ -43,8 +44,8 @@ fn evaluate(facts: &Facts, _: &Thresholds) -> Verdict {
             return Verdict::warning(5099, format!("could not tell the distribution: {reason}"))
         }
     };
-    let name = format!("{} {}", os.platform, os.version);
-    if !uses_network_scripts(&os.platform, &os.big) {
+    let name = format!("{} {}", os.distribution, os.version);
+    if !uses_network_scripts(&os.id, &os.big) {
         let managers: Vec<String> = ["NetworkManager", "systemd-networkd"]
             .iter()
             .filter(|unit| {
@@ -91,7 +92,10 @@ mod tests {
     fn centos7_with_network_service_is_ok() {
         let v = verdict(&CHECK, &compliant());
         assert_eq!(v.status, Status::Ok, "{v:?}");
-        assert_eq!(v.evidence, "CentOS 7.9.2009: network.service is enabled");
+        assert_eq!(
+            v.evidence,
+            "CentOS Linux 7.9.2009: network.service is enabled"
+        );
     }
 
     #[test]
@@ -103,7 +107,7 @@ mod tests {
         assert_eq!((v.status, v.code), (Status::Warning, 5001));
         assert_eq!(
             v.evidence,
-            "CentOS 7.9.2009: NetworkManager.service is enabled, but network.service is disabled"
+            "CentOS Linux 7.9.2009: NetworkManager.service is enabled, but network.service is disabled"
         );
     }
 
@@ -111,7 +115,8 @@ mod tests {
     fn networkmanager_is_fine_on_rocky9() {
         let mut f = compliant();
         if let crate::facts::Fact::Known(os) = &mut f.os {
-            os.platform = "Rocky".into();
+            os.platform = "Rocky Linux".into();
+            os.id = "rocky".into();
             os.big = "9".into();
         }
         set_unit(&mut f, "NetworkManager.service", UnitEnabled::Enabled);
@@ -121,12 +126,15 @@ mod tests {
 
     #[test]
     fn families_that_use_network_scripts() {
-        assert!(uses_network_scripts("CentOS", "6"));
-        assert!(uses_network_scripts("AmazonLinux", "2"));
-        assert!(uses_network_scripts("AmazonLinux", "2018"));
-        assert!(!uses_network_scripts("AmazonLinux", "2023"));
-        assert!(!uses_network_scripts("CentOS", "8"));
-        assert!(!uses_network_scripts("AlibabaCloudLinux", "3"));
-        assert!(!uses_network_scripts("Ubuntu", "14"));
+        assert!(uses_network_scripts("centos", "6"));
+        assert!(uses_network_scripts("rhel", "7"));
+        assert!(uses_network_scripts("cloudlinux", "6"));
+        assert!(uses_network_scripts("amzn", "2"));
+        assert!(uses_network_scripts("amzn", "2018"));
+        assert!(uses_network_scripts("amzn", "2014"));
+        assert!(!uses_network_scripts("amzn", "2023"));
+        assert!(!uses_network_scripts("centos", "8"));
+        assert!(!uses_network_scripts("alinux", "3"));
+        assert!(!uses_network_scripts("ubuntu", "14"));
     }
 }

@@ -250,11 +250,7 @@ fn single_word(text: Result<String, String>, what: &str) -> Fact<String> {
 
 /// Collects every fact over `transport`.
 pub async fn collect<T: Transport>(t: &T) -> Facts {
-    let release_reads = join_all(
-        os_release::RELEASE_FILES
-            .iter()
-            .map(|path| t.read_file(path)),
-    );
+    let release_reads = release_sources(t);
     let unit_states = join_all(ENABLED_UNITS.iter().map(|unit| unit_enabled(t, unit)));
     let (
         (releases, arch, kernel, lsblk, mounts, partitions),
@@ -303,7 +299,7 @@ pub async fn collect<T: Transport>(t: &T) -> Facts {
         },
     );
 
-    let os = os_fact(os_release::RELEASE_FILES.iter().copied().zip(releases));
+    let os = os_fact(releases, kernel.as_deref().ok());
     let kernel = single_word(kernel, "uname -r");
     let mounts = mounts.map(|text| disks::parse_proc_mounts(&text));
     let system_disk = system_disk_fact(lsblk, mounts.clone(), partitions);
@@ -350,12 +346,27 @@ pub async fn collect<T: Transport>(t: &T) -> Facts {
     }
 }
 
-fn os_fact<'a>(
-    reads: impl Iterator<Item = (&'a str, Result<crate::transport::FileContents, ReadError>)>,
-) -> Fact<OsInfo> {
+/// The release files of [`os_release::RELEASE_FILES`], and `uname -s`, which names the BSDs.
+async fn release_sources<T: Transport>(t: &T) -> ReleaseSources {
+    let files = join_all(
+        os_release::RELEASE_FILES
+            .iter()
+            .map(|path| t.read_file(path)),
+    );
+    tokio::join!(files, run(t, &["uname", "-s"]))
+}
+
+type ReleaseSources = (
+    Vec<Result<crate::transport::FileContents, ReadError>>,
+    Result<String, String>,
+);
+
+/// The OS from the release files read, and from `uname -s` with `kernel_release`
+/// (`uname -r`) where no release file says anything.
+fn os_fact((reads, uname_s): ReleaseSources, kernel_release: Option<&str>) -> Fact<OsInfo> {
     let mut found: HashMap<&str, String> = HashMap::new();
     let mut problems = Vec::new();
-    for (path, result) in reads {
+    for (&path, result) in os_release::RELEASE_FILES.iter().zip(reads) {
         match result {
             Ok(contents) => {
                 found.insert(path, into_text(contents.bytes));
@@ -364,7 +375,14 @@ fn os_fact<'a>(
             Err(e) => problems.push(e.to_string()),
         }
     }
-    let detected = os_release::detect(&|path| found.get(path).cloned());
+    let kernel = match (uname_s.as_deref(), kernel_release) {
+        (Ok(name), Some(release)) => Some(os_release::Kernel {
+            name: name.trim(),
+            release: release.trim(),
+        }),
+        _ => None,
+    };
+    let detected = os_release::detect(&|path| found.get(path).cloned(), kernel);
     Fact::from_result(detected.map_err(|reason| {
         if problems.is_empty() {
             reason

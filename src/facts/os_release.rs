@@ -1,12 +1,16 @@
-//! Which Linux distribution a host runs, read from the text of its release files.
+//! Which operating system a host runs, read from the text of its release files.
 //!
-//! Feeds the header of the image_check report (`platform`, `os_big_version`,
-//! `os_small_version`). Pure: the caller reads the files (locally or over SSH) and hands
-//! their contents in, so every rule here is testable against captured files.
+//! Feeds the header of the image_check report: `platform`, the value to choose for
+//! ImportImage's `Platform` on Alibaba's import form, and beside it the distribution's own
+//! name and its version (`os_big_version`, `os_small_version`). Pure: the caller reads the
+//! files (locally or over SSH) and hands their contents in, so every rule here is testable
+//! against captured files (tests/release_files.rs runs them over the python `distro`
+//! project's collection).
 //!
 //! Order of trust: os-release first, since it is the one machine-readable format; the
-//! vendor files (`/etc/centos-release`, ...) only fill in a minor version os-release
-//! leaves out, or stand in on hosts too old to have os-release at all.
+//! vendor files (`/etc/centos-release`, `/etc/debian_version`, ...) only fill in a version
+//! os-release leaves out, or stand in on hosts too old to have os-release at all; `uname`
+//! names the BSDs, which have none of these files before FreeBSD 13.
 
 use serde::{Deserialize, Serialize};
 
@@ -16,9 +20,11 @@ const ORACLE_RELEASE: &str = "/etc/oracle-release";
 const CENTOS_RELEASE: &str = "/etc/centos-release";
 const REDHAT_RELEASE: &str = "/etc/redhat-release";
 const SYSTEM_RELEASE: &str = "/etc/system-release";
+const GENTOO_RELEASE: &str = "/etc/gentoo-release";
 const SUSE_RELEASE: &str = "/etc/SuSE-release";
 const LSB_RELEASE: &str = "/etc/lsb-release";
 const DEBIAN_VERSION: &str = "/etc/debian_version";
+const ALPINE_RELEASE: &str = "/etc/alpine-release";
 
 /// Release files to read, in the order they are consulted.
 pub const RELEASE_FILES: &[&str] = &[
@@ -28,60 +34,101 @@ pub const RELEASE_FILES: &[&str] = &[
     CENTOS_RELEASE,
     REDHAT_RELEASE,
     SYSTEM_RELEASE,
+    GENTOO_RELEASE,
     SUSE_RELEASE,
     LSB_RELEASE,
     DEBIAN_VERSION,
+    ALPINE_RELEASE,
 ];
 
 /// "<product> release <version> (<codename>)" files. Oracle Linux ships an
 /// /etc/redhat-release that says "Red Hat Enterprise Linux", so the vendor's own file
 /// has to be asked before the generic ones.
-const VENDOR_RELEASES: [&str; 4] = [
+const VENDOR_RELEASES: [&str; 5] = [
     ORACLE_RELEASE,
     CENTOS_RELEASE,
     REDHAT_RELEASE,
     SYSTEM_RELEASE,
+    GENTOO_RELEASE,
 ];
 
-/// Product names as they open a vendor release line, with the platform and os-release ID
-/// they stand for. "CentOS Stream" must precede "CentOS": first prefix match wins.
-const VENDOR_PRODUCTS: [(&str, &str, &str); 12] = [
-    ("CentOS Stream", "CentOSStream", "centos"),
-    ("CentOS", "CentOS", "centos"),
-    ("Red Hat Enterprise Linux", "RedHat", "rhel"),
-    ("Oracle Linux", "OracleLinux", "ol"),
-    ("Rocky Linux", "Rocky", "rocky"),
-    ("AlmaLinux", "AlmaLinux", "almalinux"),
-    ("Alibaba Cloud Linux", "AlibabaCloudLinux", "alinux"),
-    ("Aliyun Linux", "AliyunLinux", "aliyun"),
-    ("Amazon Linux", "AmazonLinux", "amzn"),
-    ("Anolis OS", "Anolis", "anolis"),
-    ("Fedora", "Fedora", "fedora"),
-    ("Kylin", "Kylin", "kylin"),
+/// Product names as they open a release line, with the os-release ID they stand for.
+/// "CentOS Stream" must precede "CentOS": first prefix match wins. A product not listed
+/// gets the first word of its name as ID ("CloudLinux Server" -> "cloudlinux").
+const VENDOR_PRODUCTS: [(&str, &str); 13] = [
+    ("CentOS Stream", "centos"),
+    ("CentOS", "centos"),
+    ("Red Hat Enterprise Linux", "rhel"),
+    ("Oracle Linux", "ol"),
+    ("Rocky Linux", "rocky"),
+    ("AlmaLinux", "almalinux"),
+    ("Alibaba Cloud Linux", "alinux"),
+    ("Aliyun Linux", "aliyun"),
+    ("Amazon Linux", "amzn"),
+    ("Anolis OS", "anolis"),
+    ("Scientific Linux", "scientific"),
+    ("Fedora", "fedora"),
+    ("Kylin", "kylin"),
 ];
+
+/// The `Platform` values of Alibaba Cloud's ImportImage API for Linux and FreeBSD, as its
+/// API reference lists them. [`OTHERS_LINUX`] is the API's default, for everything else.
+pub const IMPORT_PLATFORMS: [&str; 20] = [
+    "Aliyun",
+    "Anolis",
+    "CentOS",
+    "Ubuntu",
+    "CoreOS",
+    "SUSE",
+    "Debian",
+    "OpenSUSE",
+    "FreeBSD",
+    "RedHat",
+    "Kylin",
+    "UOS",
+    "Fedora",
+    "Fedora CoreOS",
+    "CentOS Stream",
+    "AlmaLinux",
+    "Rocky Linux",
+    "Gentoo",
+    "Customized Linux",
+    OTHERS_LINUX,
+];
+
+/// ImportImage's `Platform` for a distribution the form does not list.
+pub const OTHERS_LINUX: &str = "Others Linux";
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OsInfo {
-    /// Alibaba-style platform name, CamelCase without spaces: "CentOS", "CentOSStream",
-    /// "RedHat", "Rocky", "AlmaLinux", "OracleLinux", "Ubuntu", "Debian", "SUSE" (SLES),
-    /// "OpenSUSE", "AlibabaCloudLinux", "AliyunLinux", "AmazonLinux", "Anolis", "CoreOS",
-    /// "Flatcar", "Fedora", "FedoraCoreOS", "openEuler", "Kylin", "UOS". Other
-    /// distributions get their os-release NAME with everything but letters and digits
-    /// dropped ("Arch Linux" -> "ArchLinux").
+    /// What to choose for `Platform` when importing the image: one of
+    /// [`IMPORT_PLATFORMS`] ("CentOS", "Rocky Linux", "Aliyun", "Others Linux", ...).
     pub platform: String,
-    /// os-release ID (lower case), or a synthesized one ("centos") for legacy files.
+    /// The distribution's own name: os-release NAME ("CentOS Linux", "Amazon Linux"), the
+    /// product of a release line ("CloudLinux Server"), `uname -s` ("FreeBSD").
+    #[serde(default)]
+    pub distribution: String,
+    /// os-release ID (lower case), or a synthesized one ("centos", "cloudlinux") for legacy
+    /// files, `uname -s` in lower case for the BSDs. The checks decide by it.
     pub id: String,
-    /// Full version as found ("7.9.2009", "22.04", "15.5"); a codename such as
-    /// "bookworm/sid" when the host only has one.
+    /// Full version as found ("7.9.2009", "22.04", "15.5", "11.1-RELEASE"); a codename such
+    /// as "bookworm/sid" when the host only has one.
     pub version: String,
     /// Major version: "7", "22", "15", "2" (Amazon Linux 2), "3" (Alinux 3), "3815".
     pub big: String,
     /// Minor version as printed ("9", "04", "5"), "" when there is none.
     pub small: String,
     pub pretty_name: String,
-    /// Which file identified the OS, e.g. "/etc/os-release" or "/etc/redhat-release".
-    /// The minor version may still come from a vendor file (see the module docs).
+    /// Which file identified the OS, e.g. "/etc/os-release" or "/etc/redhat-release", or
+    /// "uname". The version may still come from a vendor file (see the module docs).
     pub source: String,
+}
+
+/// What `uname -s` and `uname -r` print: "FreeBSD", "11.1-RELEASE-p4".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Kernel<'a> {
+    pub name: &'a str,
+    pub release: &'a str,
 }
 
 /// Parse os-release text (freedesktop format: KEY=value, values optionally in "double" or
@@ -91,18 +138,50 @@ pub fn parse_os_release(text: &str) -> Vec<(String, String)> {
     text.lines().filter_map(parse_assignment).collect()
 }
 
-/// Decide from the release files present on a host. `read` returns Some(contents) for a
-/// path from RELEASE_FILES that exists (non-empty after trim), None otherwise.
-/// Err(reason) when nothing identifies the OS (reason names the files tried), never panics.
-pub fn detect(read: &dyn Fn(&str) -> Option<String>) -> Result<OsInfo, String> {
+/// Decide from the release files present on a host, and from its kernel where no release
+/// file says anything. `read` returns Some(contents) for a path from RELEASE_FILES that
+/// exists (non-empty after trim), None otherwise. Err(reason) when nothing identifies the
+/// OS (reason names the files tried), never panics.
+pub fn detect(
+    read: &dyn Fn(&str) -> Option<String>,
+    kernel: Option<Kernel<'_>>,
+) -> Result<OsInfo, String> {
     let files = Files::read(read);
     from_os_release(&files)
         .or_else(|| from_vendor_release(&files))
         .or_else(|| from_suse_release(&files))
         .or_else(|| from_lsb_release(&files))
         .or_else(|| from_debian_version(&files))
-        .map(|info| fill_minor(info, &files))
-        .ok_or_else(|| files.nothing_identifies())
+        .or_else(|| from_alpine_release(&files))
+        .map(|info| fill_version(info, &files))
+        .or_else(|| kernel.and_then(from_uname))
+        .ok_or_else(|| files.nothing_identifies(kernel))
+}
+
+/// The ImportImage platform of an os-release ID and NAME. Rebuilds that call themselves
+/// `rhel` (Scientific Linux) are not RedHat: that choice means Red Hat's own licence.
+fn import_platform(id: &str, name: &str, variant_id: &str) -> &'static str {
+    match id {
+        "centos" if name.contains("Stream") => "CentOS Stream",
+        "centos" => "CentOS",
+        "rhel" if name.is_empty() || name.starts_with("Red Hat") => "RedHat",
+        "rocky" => "Rocky Linux",
+        "almalinux" => "AlmaLinux",
+        "ubuntu" => "Ubuntu",
+        "debian" => "Debian",
+        "sles" | "sles_sap" | "sled" => "SUSE",
+        _ if id.starts_with("opensuse") => "OpenSUSE",
+        "alinux" | "aliyun" => "Aliyun",
+        "anolis" => "Anolis",
+        "coreos" => "CoreOS",
+        "fedora" if variant_id == "coreos" => "Fedora CoreOS",
+        "fedora" => "Fedora",
+        "kylin" => "Kylin",
+        "uos" => "UOS",
+        "gentoo" => "Gentoo",
+        "freebsd" => "FreeBSD",
+        _ => OTHERS_LINUX,
+    }
 }
 
 /// The release files a host has, read once.
@@ -127,15 +206,27 @@ impl Files {
             .map(|(_, text)| text.as_str())
     }
 
-    fn nothing_identifies(&self) -> String {
+    /// os-release pairs of the file that identified the host, /etc before /usr/lib.
+    fn os_release(&self) -> Option<Vec<(String, String)>> {
+        [ETC_OS_RELEASE, USR_OS_RELEASE]
+            .into_iter()
+            .find_map(|path| {
+                let pairs = parse_os_release(self.get(path)?);
+                let named = !lookup(&pairs, "ID").is_empty() || !lookup(&pairs, "NAME").is_empty();
+                named.then_some(pairs)
+            })
+    }
+
+    fn nothing_identifies(&self, kernel: Option<Kernel<'_>>) -> String {
         let present: Vec<&str> = self.0.iter().map(|(p, _)| *p).collect();
         let present = if present.is_empty() {
             "none of them exists".to_string()
         } else {
             format!("present but unrecognised: {}", present.join(", "))
         };
+        let kernel = kernel.map_or(String::new(), |k| format!("; uname -s says {:?}", k.name));
         format!(
-            "no release file identifies the OS (tried {}; {present})",
+            "no release file identifies the OS (tried {}; {present}{kernel})",
             RELEASE_FILES.join(", ")
         )
     }
@@ -159,15 +250,18 @@ fn from_os_release(files: &Files) -> Option<OsInfo> {
             } else {
                 id
             };
-            let platform = os_release_platform(&id, name, lookup(&pairs, "VARIANT_ID"));
+            let platform = import_platform(&id, name, lookup(&pairs, "VARIANT_ID"));
             let pretty_name = match (lookup(&pairs, "PRETTY_NAME"), lookup(&pairs, "VERSION")) {
                 ("", "") if name.is_empty() => id.clone(),
                 ("", "") => name.to_string(),
                 ("", version) => format!("{name} {version}"),
                 (pretty, _) => pretty.to_string(),
             };
+            // The spec's default NAME.
+            let distribution = if name.is_empty() { "Linux" } else { name };
             let mut info = os_info(
-                &platform,
+                platform,
+                distribution,
                 &id,
                 lookup(&pairs, "VERSION_ID"),
                 &pretty_name,
@@ -188,50 +282,19 @@ fn from_os_release(files: &Files) -> Option<OsInfo> {
         })
 }
 
-fn os_release_platform(id: &str, name: &str, variant_id: &str) -> String {
-    let platform = match id {
-        "centos" if name.contains("Stream") => "CentOSStream",
-        "centos" => "CentOS",
-        "rhel" => "RedHat",
-        "rocky" => "Rocky",
-        "almalinux" => "AlmaLinux",
-        "ol" => "OracleLinux",
-        "ubuntu" => "Ubuntu",
-        "debian" => "Debian",
-        "sles" | "sles_sap" | "sled" => "SUSE",
-        _ if id.starts_with("opensuse") => "OpenSUSE",
-        "alinux" | "aliyun" if name.starts_with("Aliyun Linux") => "AliyunLinux",
-        "alinux" | "aliyun" => "AlibabaCloudLinux",
-        "amzn" => "AmazonLinux",
-        "anolis" => "Anolis",
-        "coreos" => "CoreOS",
-        "flatcar" => "Flatcar",
-        "fedora" if variant_id == "coreos" => "FedoraCoreOS",
-        "fedora" => "Fedora",
-        "openeuler" => "openEuler",
-        "kylin" => "Kylin",
-        "uos" => "UOS",
-        _ => return camel_name(name, id),
-    };
-    platform.to_string()
-}
-
-/// A stable platform for distributions without an entry above: NAME minus spaces and
-/// punctuation, or the ID when there is no NAME.
-fn camel_name(name: &str, id: &str) -> String {
-    let camel: String = name.chars().filter(char::is_ascii_alphanumeric).collect();
-    if camel.is_empty() {
-        id.to_string()
-    } else {
-        camel
-    }
-}
-
 fn from_vendor_release(files: &Files) -> Option<OsInfo> {
     VENDOR_RELEASES.into_iter().find_map(|path| {
         let line = ReleaseLine::parse(files.get(path)?)?;
-        let (platform, id) = line.vendor()?;
-        Some(os_info(platform, id, line.version, line.text, path))
+        let id = line.id();
+        let platform = import_platform(&id, line.product, "");
+        Some(os_info(
+            platform,
+            line.product,
+            &id,
+            line.version,
+            line.text,
+            path,
+        ))
     })
 }
 
@@ -244,12 +307,12 @@ fn from_suse_release(files: &Files) -> Option<OsInfo> {
         .map(str::trim)
         .filter(|l| !l.is_empty() && !l.starts_with('#'));
     let product = lines.next()?;
-    let (platform, id) = if product.starts_with("openSUSE") {
-        ("OpenSUSE", "opensuse")
+    let id = if product.starts_with("openSUSE") {
+        "opensuse"
     } else if product.contains("SUSE Linux Enterprise Desktop") {
-        ("SUSE", "sled")
+        "sled"
     } else if product.contains("SUSE Linux Enterprise") {
-        ("SUSE", "sles")
+        "sles"
     } else {
         return None;
     };
@@ -266,25 +329,39 @@ fn from_suse_release(files: &Files) -> Option<OsInfo> {
     } else {
         format!("{version}.{patchlevel}")
     };
-    Some(os_info(platform, id, &version, product, SUSE_RELEASE))
+    // The product without its "(x86_64)" and version: "SUSE Linux Enterprise Server".
+    let name = product.split(" (").next().unwrap_or(product).trim_end();
+    let name = match name.rsplit_once(' ') {
+        Some((head, last)) if last.starts_with(|c: char| c.is_ascii_digit()) => head,
+        _ => name,
+    };
+    Some(os_info(
+        import_platform(id, name, ""),
+        name,
+        id,
+        &version,
+        product,
+        SUSE_RELEASE,
+    ))
 }
 
 /// Ubuntu 10.04 and other hosts from before os-release. RHEL's lsb-release carries only
 /// LSB_VERSION, which says nothing about the distribution, so DISTRIB_ID is required.
 fn from_lsb_release(files: &Files) -> Option<OsInfo> {
-    let pairs = parse_os_release(files.get(LSB_RELEASE)?);
-    let distrib_id = lookup(&pairs, "DISTRIB_ID");
-    if distrib_id.is_empty() {
-        return None;
-    }
-    let id = distrib_id.to_ascii_lowercase();
-    let version = lookup(&pairs, "DISTRIB_RELEASE");
-    let pretty_name = match lookup(&pairs, "DISTRIB_DESCRIPTION") {
-        "" => format!("{distrib_id} {version}").trim_end().to_string(),
+    let lsb = LsbRelease::parse(files)?;
+    let id = lsb.id.to_ascii_lowercase();
+    let pretty_name = match lsb.description.as_str() {
+        "" => format!("{} {}", lsb.id, lsb.release).trim_end().to_string(),
         description => description.to_string(),
     };
-    let platform = os_release_platform(&id, distrib_id, "");
-    Some(os_info(&platform, &id, version, &pretty_name, LSB_RELEASE))
+    Some(os_info(
+        import_platform(&id, &lsb.id, ""),
+        &lsb.id,
+        &id,
+        &lsb.release,
+        &pretty_name,
+        LSB_RELEASE,
+    ))
 }
 
 /// Last resort, because Ubuntu has a /etc/debian_version too: Debian 6 and older.
@@ -293,10 +370,52 @@ fn from_debian_version(files: &Files) -> Option<OsInfo> {
     let pretty_name = format!("Debian GNU/Linux {version}");
     Some(os_info(
         "Debian",
+        "Debian GNU/Linux",
         "debian",
         version,
         &pretty_name,
         DEBIAN_VERSION,
+    ))
+}
+
+/// Alpine before 3.7 (no os-release): the file is the version alone, "3.6.2".
+fn from_alpine_release(files: &Files) -> Option<OsInfo> {
+    let version = first_line(files.get(ALPINE_RELEASE)?)?;
+    if split_version(version).0.is_empty() {
+        return None;
+    }
+    let pretty_name = format!("Alpine Linux v{version}");
+    Some(os_info(
+        OTHERS_LINUX,
+        "Alpine Linux",
+        "alpine",
+        version,
+        &pretty_name,
+        ALPINE_RELEASE,
+    ))
+}
+
+/// FreeBSD before 13 and the other BSDs, which keep no release file: "FreeBSD" and
+/// "11.1-RELEASE-p4". A Linux kernel says nothing about the distribution.
+fn from_uname(kernel: Kernel<'_>) -> Option<OsInfo> {
+    let name = kernel.name.trim();
+    let release = kernel.release.trim();
+    let is_bsd_like = !name.is_empty()
+        && name != "Linux"
+        && name.chars().all(|c| c.is_ascii_alphanumeric())
+        && release.starts_with(|c: char| c.is_ascii_digit());
+    if !is_bsd_like {
+        return None;
+    }
+    let id = name.to_ascii_lowercase();
+    let pretty_name = format!("{name} {release}");
+    Some(os_info(
+        import_platform(&id, name, ""),
+        name,
+        &id,
+        release,
+        &pretty_name,
+        "uname",
     ))
 }
 
@@ -311,44 +430,90 @@ fn debian_version(files: &Files) -> Option<&str> {
     })
 }
 
-/// Fill in a minor version that os-release leaves out: CentOS 7/8 (VERSION_ID="7"),
-/// Amazon Linux 2023 (VERSION_ID="2023"), Debian (VERSION_ID="12"). Only a vendor line
-/// for the same platform and major version is trusted.
-fn fill_minor(mut info: OsInfo, files: &Files) -> OsInfo {
+/// Fill in a version that os-release leaves out, from a file of the same distribution:
+/// a minor (CentOS 7/8 `VERSION_ID="7"`, Amazon Linux 2023, Debian `VERSION_ID="12"`,
+/// Raspbian) where the major agrees, or the whole version where os-release has none
+/// (Gentoo's gentoo-release, Manjaro's lsb-release, Debian testing's "bookworm/sid").
+fn fill_version(info: OsInfo, files: &Files) -> OsInfo {
     if !info.small.is_empty() {
         return info;
     }
-    if info.id == "debian" {
-        if let Some(debian_version) = debian_version(files) {
-            let (big, small) = split_version(debian_version);
-            if info.version.is_empty() {
-                // Testing/unstable has no VERSION_ID; "bookworm/sid" is all there is.
-                info.version = debian_version.to_string();
-                info.big = big;
-                info.small = small;
-            } else if big == info.big && !small.is_empty() {
-                info.version = debian_version.to_string();
-                info.small = small;
-            }
-        }
-        return info;
-    }
-    let vendor_lines = VENDOR_RELEASES
+    let os_release = files.os_release().unwrap_or_default();
+    let debian_like = info.id == "debian"
+        || lookup(&os_release, "ID_LIKE")
+            .split_whitespace()
+            .any(|like| like == "debian");
+    let from_debian = debian_like
+        .then(|| debian_version(files))
+        .flatten()
+        // Only Debian's own version may stand in for a missing one: an Ubuntu's
+        // debian_version is the Debian release it branched from.
+        .filter(|_| info.id == "debian" || !info.version.is_empty());
+    let from_vendor = VENDOR_RELEASES
         .into_iter()
-        .filter_map(|path| ReleaseLine::parse(files.get(path)?));
-    for line in vendor_lines {
-        let (big, small) = split_version(line.version);
-        let same_platform = line.vendor().map(|(platform, _)| platform) == Some(&*info.platform);
-        if same_platform && big == info.big && !small.is_empty() {
-            info.version = line.version.to_string();
-            info.small = small;
-            break;
+        .filter_map(|path| ReleaseLine::parse(files.get(path)?))
+        .filter(|line| line.id() == info.id)
+        .map(|line| line.version);
+    let from_lsb = LsbRelease::parse(files)
+        .filter(|lsb| same_distribution(&lsb.id, &info.id))
+        .map(|lsb| lsb.release);
+    let from_lsb = from_lsb.as_deref();
+    let candidates = from_debian.into_iter().chain(from_vendor).chain(from_lsb);
+    for version in candidates {
+        let (big, small) = split_version(version);
+        if info.version.is_empty() {
+            // No version at all: take what the distribution's other file says, even a
+            // codename ("bookworm/sid").
+            return OsInfo {
+                version: version.to_string(),
+                big,
+                small,
+                ..info
+            };
+        }
+        if big == info.big && !small.is_empty() {
+            return OsInfo {
+                version: version.to_string(),
+                small,
+                ..info
+            };
         }
     }
     info
 }
 
-/// "CentOS Linux release 7.9.2009 (Core)", "Amazon Linux AMI release 2018.03".
+/// lsb-release's DISTRIB_ID names the same distribution as an os-release ID:
+/// "Ubuntu"/"ubuntu", "ManjaroLinux"/"manjaro"; not "LinuxMint"/"ubuntu".
+fn same_distribution(distrib_id: &str, id: &str) -> bool {
+    let squashed: String = distrib_id
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    !id.is_empty() && squashed.starts_with(id)
+}
+
+/// The distribution keys of /etc/lsb-release; None without DISTRIB_ID.
+struct LsbRelease {
+    id: String,
+    release: String,
+    description: String,
+}
+
+impl LsbRelease {
+    fn parse(files: &Files) -> Option<LsbRelease> {
+        let pairs = parse_os_release(files.get(LSB_RELEASE)?);
+        let id = lookup(&pairs, "DISTRIB_ID");
+        (!id.is_empty()).then(|| LsbRelease {
+            id: id.to_string(),
+            release: lookup(&pairs, "DISTRIB_RELEASE").to_string(),
+            description: lookup(&pairs, "DISTRIB_DESCRIPTION").to_string(),
+        })
+    }
+}
+
+/// "CentOS Linux release 7.9.2009 (Core)", "Amazon Linux AMI release 2018.03",
+/// "CloudLinux Server release 5.11 (Vladislav Volkov)".
 struct ReleaseLine<'a> {
     /// The whole line, for pretty_name.
     text: &'a str,
@@ -363,26 +528,50 @@ impl<'a> ReleaseLine<'a> {
         let text = first_line(text)?;
         let (product, rest) = text.split_once(" release ")?;
         let version = rest.split_whitespace().next()?;
-        Some(ReleaseLine {
+        let product = product.trim();
+        // A version is what follows, and a product has a name: no "release notes" prose.
+        let numbered = !split_version(version).0.is_empty();
+        let named = product.starts_with(|c: char| c.is_alphabetic()) && product.len() <= 64;
+        (numbered && named).then_some(ReleaseLine {
             text,
-            product: product.trim(),
+            product,
             version,
         })
     }
 
-    /// (platform, id) of the product, None for products we do not know.
-    fn vendor(&self) -> Option<(&'static str, &'static str)> {
+    /// The os-release ID of the product: from VENDOR_PRODUCTS, else its first word.
+    fn id(&self) -> String {
         VENDOR_PRODUCTS
             .iter()
-            .find(|(prefix, _, _)| self.product.starts_with(prefix))
-            .map(|&(_, platform, id)| (platform, id))
+            .find(|(prefix, _)| self.product.starts_with(prefix))
+            .map_or_else(
+                || {
+                    self.product
+                        .split_whitespace()
+                        .next()
+                        .unwrap_or_default()
+                        .chars()
+                        .filter(char::is_ascii_alphanumeric)
+                        .map(|c| c.to_ascii_lowercase())
+                        .collect()
+                },
+                |(_, id)| id.to_string(),
+            )
     }
 }
 
-fn os_info(platform: &str, id: &str, version: &str, pretty_name: &str, source: &str) -> OsInfo {
+fn os_info(
+    platform: &str,
+    distribution: &str,
+    id: &str,
+    version: &str,
+    pretty_name: &str,
+    source: &str,
+) -> OsInfo {
     let (big, small) = split_version(version);
     OsInfo {
         platform: platform.to_string(),
+        distribution: distribution.to_string(),
         id: id.to_string(),
         version: version.to_string(),
         big,
@@ -491,11 +680,14 @@ mod tests {
     type Host = Vec<(&'static str, &'static str)>;
 
     fn run(host: &[(&str, &str)]) -> Result<OsInfo, String> {
-        detect(&|path| {
-            host.iter()
-                .find(|(p, _)| *p == path)
-                .map(|(_, text)| text.to_string())
-        })
+        detect(
+            &|path| {
+                host.iter()
+                    .find(|(p, _)| *p == path)
+                    .map(|(_, text)| text.to_string())
+            },
+            None,
+        )
     }
 
     fn detect_ok(host: &Host) -> OsInfo {
@@ -528,6 +720,7 @@ mod tests {
         assert_eq!(info.id, "centos");
         assert_eq!(info.version, "6.10");
         assert_eq!(info.pretty_name, "CentOS release 6.10 (Final)");
+        assert_eq!(info.distribution, "CentOS");
     }
 
     #[test]
@@ -580,7 +773,10 @@ mod tests {
             "/etc/redhat-release",
             "/etc/system-release",
         ));
-        assert_eq!(summary(&info), ("CentOSStream", "9", "", "/etc/os-release"));
+        assert_eq!(
+            summary(&info),
+            ("CentOS Stream", "9", "", "/etc/os-release")
+        );
         assert_eq!(info.id, "centos");
         assert_eq!(info.version, "9");
     }
@@ -590,7 +786,7 @@ mod tests {
         let info = detect_ok(&host!("centos-stream-9": "/etc/centos-release"));
         assert_eq!(
             summary(&info),
-            ("CentOSStream", "9", "", "/etc/centos-release")
+            ("CentOS Stream", "9", "", "/etc/centos-release")
         );
     }
 
@@ -632,7 +828,10 @@ mod tests {
     #[test]
     fn rocky_and_alma_carry_the_minor_in_version_id() {
         let rocky = detect_ok(&host!("rocky-9.3": "/etc/os-release", "/etc/redhat-release"));
-        assert_eq!(summary(&rocky), ("Rocky", "9", "3", "/etc/os-release"));
+        assert_eq!(
+            summary(&rocky),
+            ("Rocky Linux", "9", "3", "/etc/os-release")
+        );
         assert_eq!(rocky.id, "rocky");
         let alma = detect_ok(&host!("almalinux-8.9": "/etc/os-release", "/etc/redhat-release"));
         assert_eq!(summary(&alma), ("AlmaLinux", "8", "9", "/etc/os-release"));
@@ -648,12 +847,15 @@ mod tests {
             "/etc/system-release",
         );
         let info = detect_ok(&host);
-        assert_eq!(summary(&info), ("OracleLinux", "7", "9", "/etc/os-release"));
+        assert_eq!(
+            summary(&info),
+            ("Others Linux", "7", "9", "/etc/os-release")
+        );
         assert_eq!(info.id, "ol");
         let legacy = detect_ok(&without(host, "/etc/os-release"));
         assert_eq!(
             summary(&legacy),
-            ("OracleLinux", "7", "9", "/etc/oracle-release")
+            ("Others Linux", "7", "9", "/etc/oracle-release")
         );
     }
 
@@ -702,6 +904,7 @@ mod tests {
         assert_eq!(summary(&info), ("Ubuntu", "10", "04", "/etc/lsb-release"));
         assert_eq!(info.id, "ubuntu");
         assert_eq!(info.pretty_name, "Ubuntu 10.04.4 LTS");
+        assert_eq!(info.distribution, "Ubuntu");
     }
 
     #[test]
@@ -744,6 +947,7 @@ mod tests {
         let info = detect_ok(&host!("debian-6.0": "/etc/debian_version"));
         assert_eq!(summary(&info), ("Debian", "6", "0", "/etc/debian_version"));
         assert_eq!(info.version, "6.0.10");
+        assert_eq!(info.distribution, "Debian GNU/Linux");
     }
 
     // ----- SUSE -----
@@ -755,6 +959,7 @@ mod tests {
         assert_eq!(info.id, "sles");
         assert_eq!(info.version, "11.3");
         assert_eq!(info.pretty_name, "SUSE Linux Enterprise Server 11 (x86_64)");
+        assert_eq!(info.distribution, "SUSE Linux Enterprise Server");
     }
 
     #[test]
@@ -802,6 +1007,7 @@ mod tests {
             ("OpenSUSE", "13", "2", "/etc/SuSE-release")
         );
         assert_eq!(legacy.version, "13.2");
+        assert_eq!(legacy.distribution, "openSUSE");
     }
 
     #[test]
@@ -823,20 +1029,20 @@ mod tests {
             detect_ok(&host!("amazon-linux-2018.03": "/etc/os-release", "/etc/system-release"));
         assert_eq!(
             summary(&info),
-            ("AmazonLinux", "2018", "03", "/etc/os-release")
+            ("Others Linux", "2018", "03", "/etc/os-release")
         );
         assert_eq!(info.id, "amzn");
         let legacy = detect_ok(&host!("amazon-linux-2018.03": "/etc/system-release"));
         assert_eq!(
             summary(&legacy),
-            ("AmazonLinux", "2018", "03", "/etc/system-release")
+            ("Others Linux", "2018", "03", "/etc/system-release")
         );
     }
 
     #[test]
     fn amazon_linux_2_has_no_minor() {
         let info = detect_ok(&host!("amazon-linux-2": "/etc/os-release", "/etc/system-release"));
-        assert_eq!(summary(&info), ("AmazonLinux", "2", "", "/etc/os-release"));
+        assert_eq!(summary(&info), ("Others Linux", "2", "", "/etc/os-release"));
         assert_eq!(info.version, "2");
     }
 
@@ -845,7 +1051,7 @@ mod tests {
         let info = detect_ok(&host!("amazon-linux-2023": "/etc/os-release", "/etc/system-release"));
         assert_eq!(
             summary(&info),
-            ("AmazonLinux", "2023", "3", "/etc/os-release")
+            ("Others Linux", "2023", "3", "/etc/os-release")
         );
         assert_eq!(info.version, "2023.3.20240312");
     }
@@ -856,25 +1062,19 @@ mod tests {
     fn alinux2_splits_its_1903_minor() {
         let host = host!("alinux-2.1903": "/etc/os-release", "/etc/redhat-release");
         let info = detect_ok(&host);
-        assert_eq!(
-            summary(&info),
-            ("AlibabaCloudLinux", "2", "1903", "/etc/os-release")
-        );
+        assert_eq!(summary(&info), ("Aliyun", "2", "1903", "/etc/os-release"));
         assert_eq!(info.id, "alinux");
         let legacy = detect_ok(&without(host, "/etc/os-release"));
         assert_eq!(
             summary(&legacy),
-            ("AlibabaCloudLinux", "2", "1903", "/etc/redhat-release")
+            ("Aliyun", "2", "1903", "/etc/redhat-release")
         );
     }
 
     #[test]
     fn alinux3_minor_comes_from_alinux_minor_id() {
         let info = detect_ok(&host!("alinux-3.2104-u13": "/etc/os-release", "/etc/redhat-release"));
-        assert_eq!(
-            summary(&info),
-            ("AlibabaCloudLinux", "3", "2104", "/etc/os-release")
-        );
+        assert_eq!(summary(&info), ("Aliyun", "3", "2104", "/etc/os-release"));
         assert_eq!(info.version, "3.2104");
         assert_eq!(
             info.pretty_name,
@@ -886,10 +1086,7 @@ mod tests {
     fn early_alinux3_has_no_minor_anywhere() {
         let info =
             detect_ok(&host!("alinux-3-soaring-falcon": "/etc/os-release", "/etc/redhat-release"));
-        assert_eq!(
-            summary(&info),
-            ("AlibabaCloudLinux", "3", "", "/etc/os-release")
-        );
+        assert_eq!(summary(&info), ("Aliyun", "3", "", "/etc/os-release"));
         assert_eq!(info.version, "3");
     }
 
@@ -900,15 +1097,18 @@ mod tests {
             "/etc/os-release",
             "NAME=\"Aliyun Linux\"\nID=\"aliyun\"\nVERSION_ID=\"2.1903\"\n",
         )];
-        assert_eq!(
-            summary(&detect_ok(&host)),
-            ("AliyunLinux", "2", "1903", "/etc/os-release")
-        );
+        let info = detect_ok(&host);
+        assert_eq!(summary(&info), ("Aliyun", "2", "1903", "/etc/os-release"));
+        assert_eq!(info.distribution, "Aliyun Linux");
         let legacy: Host = vec![(
             "/etc/redhat-release",
             "Aliyun Linux release 2.1903 LTS (Hunting Beagle)\n",
         )];
-        assert_eq!(detect_ok(&legacy).platform, "AliyunLinux");
+        let legacy = detect_ok(&legacy);
+        assert_eq!(
+            (legacy.platform.as_str(), legacy.distribution.as_str()),
+            ("Aliyun", "Aliyun Linux")
+        );
     }
 
     #[test]
@@ -923,7 +1123,10 @@ mod tests {
     #[test]
     fn flatcar_build_number_is_the_big_version() {
         let info = detect_ok(&host!("flatcar-3227.2.4": "/etc/os-release"));
-        assert_eq!(summary(&info), ("Flatcar", "3227", "2", "/etc/os-release"));
+        assert_eq!(
+            summary(&info),
+            ("Others Linux", "3227", "2", "/etc/os-release")
+        );
         assert_eq!(info.version, "3227.2.4");
     }
 
@@ -954,7 +1157,7 @@ mod tests {
         let fcos = detect_ok(&host!("fedora-coreos-39": "/etc/os-release"));
         assert_eq!(
             summary(&fcos),
-            ("FedoraCoreOS", "39", "", "/etc/os-release")
+            ("Fedora CoreOS", "39", "", "/etc/os-release")
         );
         assert_eq!(fcos.id, "fedora");
     }
@@ -979,7 +1182,7 @@ mod tests {
         let euler = detect_ok(&host!("openeuler-24.03": "/etc/os-release"));
         assert_eq!(
             summary(&euler),
-            ("openEuler", "24", "03", "/etc/os-release")
+            ("Others Linux", "24", "03", "/etc/os-release")
         );
         assert_eq!(euler.id, "openeuler");
     }
@@ -987,14 +1190,110 @@ mod tests {
     // ----- Unknown and broken hosts -----
 
     #[test]
-    fn unknown_distribution_gets_its_name_as_platform() {
+    fn unlisted_distribution_is_others_linux_under_its_own_name() {
         let host: Host = vec![(
             "/etc/os-release",
             "NAME=\"Arch Linux\"\nPRETTY_NAME=\"Arch Linux\"\nID=arch\nBUILD_ID=rolling\n",
         )];
         let info = detect_ok(&host);
-        assert_eq!(summary(&info), ("ArchLinux", "", "", "/etc/os-release"));
+        assert_eq!(summary(&info), ("Others Linux", "", "", "/etc/os-release"));
         assert_eq!(info.id, "arch");
+        assert_eq!(info.distribution, "Arch Linux");
+    }
+
+    #[test]
+    fn rebuilds_are_named_by_their_release_line() {
+        let host: Host = vec![("/etc/redhat-release", "EuroLinux release 8.5 (Tirana)\n")];
+        let info = detect_ok(&host);
+        assert_eq!(
+            summary(&info),
+            ("Others Linux", "8", "5", "/etc/redhat-release")
+        );
+        assert_eq!(
+            (info.id.as_str(), info.distribution.as_str()),
+            ("eurolinux", "EuroLinux")
+        );
+    }
+
+    #[test]
+    fn a_release_line_needs_a_number_after_release() {
+        let host: Host = vec![("/etc/system-release", "see the release notes\n")];
+        assert!(run(&host).is_err());
+    }
+
+    #[test]
+    fn os_release_id_rhel_is_redhat_only_when_red_hat_says_so() {
+        let scientific: Host = vec![(
+            "/etc/os-release",
+            "NAME=\"Scientific Linux\"\nID=\"rhel\"\nVERSION_ID=\"7.2\"\n",
+        )];
+        assert_eq!(detect_ok(&scientific).platform, "Others Linux");
+        let rhel: Host = vec![("/etc/os-release", "ID=rhel\nVERSION_ID=7.9\n")];
+        assert_eq!(detect_ok(&rhel).platform, "RedHat");
+    }
+
+    #[test]
+    fn uname_names_the_bsds_but_not_a_linux_distribution() {
+        let freebsd = Kernel {
+            name: "FreeBSD",
+            release: "12.4-RELEASE-p2",
+        };
+        let info = detect(&|_| None, Some(freebsd)).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(summary(&info), ("FreeBSD", "12", "4", "uname"));
+        assert_eq!(
+            (info.id.as_str(), info.pretty_name.as_str()),
+            ("freebsd", "FreeBSD 12.4-RELEASE-p2")
+        );
+        let linux = Kernel {
+            name: "Linux",
+            release: "6.1.0-17-amd64",
+        };
+        let err = detect(&|_| None, Some(linux)).err().unwrap_or_default();
+        assert!(err.contains("uname -s says \"Linux\""), "{err}");
+    }
+
+    #[test]
+    fn release_files_win_over_uname() {
+        // FreeBSD 13 and later have an os-release.
+        let host = |path: &str| {
+            (path == "/etc/os-release")
+                .then(|| "NAME=FreeBSD\nVERSION_ID=13.2\nID=freebsd\n".to_string())
+        };
+        let kernel = Kernel {
+            name: "FreeBSD",
+            release: "13.2-RELEASE",
+        };
+        let info = detect(&host, Some(kernel)).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(summary(&info), ("FreeBSD", "13", "2", "/etc/os-release"));
+    }
+
+    #[test]
+    fn a_missing_version_comes_from_the_same_distributions_lsb_release_only() {
+        let manjaro: Host = vec![
+            ("/etc/os-release", "NAME=\"Manjaro Linux\"\nID=manjaro\n"),
+            (
+                "/etc/lsb-release",
+                "DISTRIB_ID=ManjaroLinux\nDISTRIB_RELEASE=15.12\n",
+            ),
+        ];
+        assert_eq!(
+            summary(&detect_ok(&manjaro)),
+            ("Others Linux", "15", "12", "/etc/os-release")
+        );
+        let mint_on_ubuntu: Host = vec![
+            (
+                "/etc/os-release",
+                "NAME=\"Ubuntu\"\nID=ubuntu\nVERSION_ID=\"14\"\n",
+            ),
+            (
+                "/etc/lsb-release",
+                "DISTRIB_ID=LinuxMint\nDISTRIB_RELEASE=17.3\n",
+            ),
+        ];
+        assert_eq!(
+            summary(&detect_ok(&mint_on_ubuntu)),
+            ("Ubuntu", "14", "", "/etc/os-release")
+        );
     }
 
     #[test]
@@ -1042,12 +1341,26 @@ mod tests {
             .iter()
             .map(|(p, text)| (*p, text.replace('\n', "\r\n")))
             .collect();
-        let info = detect(&|path| {
-            crlf.iter()
-                .find(|(p, _)| *p == path)
-                .map(|(_, t)| t.clone())
-        });
+        let info = detect(
+            &|path| {
+                crlf.iter()
+                    .find(|(p, _)| *p == path)
+                    .map(|(_, t)| t.clone())
+            },
+            None,
+        );
         assert_eq!(info, Ok(detect_ok(&centos)));
+    }
+
+    #[test]
+    fn facts_saved_before_the_distribution_field_still_load() {
+        let saved = r#"{"platform":"Rocky","id":"rocky","version":"9.3","big":"9","small":"3",
+            "pretty_name":"Rocky Linux 9.3 (Blue Onyx)","source":"/etc/os-release"}"#;
+        let info: OsInfo = serde_json::from_str(saved).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            (info.id.as_str(), info.distribution.as_str()),
+            ("rocky", "")
+        );
     }
 
     // ----- parse_os_release -----

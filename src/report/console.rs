@@ -22,8 +22,11 @@ pub fn local_header(report: &HostReport) -> String {
     format!(
         "Begin check your system......\nThe report is generating.\n{RULE}\n\
          The information you need to input when you import your image to Alibaba Cloud website:\n\
-         Current system: {}\nArchitecture: {}\nSystem disk size: {} GB\n{RULE}\n",
-        report.platform, report.architecture, report.system_disk_size
+         Current system: {}\nDistribution: {}\nArchitecture: {}\nSystem disk size: {} GB\n{RULE}\n",
+        report.platform,
+        report.distribution_and_version(),
+        report.architecture,
+        report.system_disk_size
     )
 }
 
@@ -147,6 +150,7 @@ mod tests {
             version: "1.0.2".into(),
             time: "2019-05-10_13-28-21".into(),
             check_items: vec![item("driver", "OK"), item("inode_usage", "FAILED")],
+            distribution: "CentOS Linux".into(),
         }
     }
 
@@ -183,6 +187,6 @@ mod tests {
     fn local_header_names_the_system() {
         let out = local_header(&report());
         assert!(out
-            .contains("\nCurrent system: CentOS\nArchitecture: x86_64\nSystem disk size: 42 GB\n"));
+            .contains("\nCurrent system: CentOS\nDistribution: CentOS Linux 7.4\nArchitecture: x86_64\nSystem disk size: 42 GB\n"));
     }
 }

@@ -31,6 +31,9 @@ pub struct HostReport {
     pub version: String,
     pub time: String,
     pub check_items: Vec<CheckItem>,
+    /// The distribution's own name ("CloudLinux", "Amazon Linux") beside `platform`, the
+    /// import form's name for it ("Others Linux"). Not in the seed's JSON: after its fields.
+    pub distribution: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -72,7 +75,22 @@ impl HostReport {
                     comment: clean(&c.comment),
                 })
                 .collect(),
+            // Facts saved before the field existed have none.
+            distribution: field(
+                os.map(|o| o.distribution.as_str())
+                    .filter(|name| !name.is_empty()),
+            ),
         }
+    }
+
+    /// "CloudLinux 7.3", "Debian GNU/Linux" (testing has no number), "unknown".
+    pub fn distribution_and_version(&self) -> String {
+        let version = match (self.os_big_version.as_str(), self.os_small_version.as_str()) {
+            (UNKNOWN | "", _) => String::new(),
+            (big, "") => format!(" {big}"),
+            (big, small) => format!(" {big}.{small}"),
+        };
+        format!("{}{version}", self.distribution)
     }
 
     pub fn count(&self, status: Status) -> usize {
@@ -91,6 +109,10 @@ impl HostReport {
         let mut out = String::new();
         out.push_str("The information you need to input when you import your image to Alibaba Cloud Website:\n");
         out.push_str(&format!("  Current system is: {}\n", self.platform));
+        out.push_str(&format!(
+            "  Distribution: {}\n",
+            self.distribution_and_version()
+        ));
         out.push_str(&format!("  Architecture: {}\n", self.architecture));
         out.push_str(&format!(
             "  System disk size: {} GB\n",
@@ -193,13 +215,15 @@ mod tests {
         assert_eq!(value["os_small_version"], "9");
         assert_eq!(value["check_items"][0]["result"], "OK");
         assert_eq!(value["check_items"][0]["error_code"], "0");
+        assert_eq!(value["distribution"], "CentOS Linux");
+        assert_eq!(keys.last(), Some(&"distribution"));
     }
 
     #[test]
     fn txt_header_and_check_block() {
         let txt = HostReport::new(&facts(), &[check()], "t").to_txt();
         assert!(txt.starts_with(
-            "The information you need to input when you import your image to Alibaba Cloud Website:\n  Current system is: CentOS\n  Architecture: x86_64\n  System disk size: 40 GB\n"
+            "The information you need to input when you import your image to Alibaba Cloud Website:\n  Current system is: CentOS\n  Distribution: CentOS Linux 7.9\n  Architecture: x86_64\n  System disk size: 40 GB\n"
         ));
         assert!(
             txt.contains("   Check driver\n   Pass: kvm driver exists.\n   Alibaba Cloud supports")
@@ -219,6 +243,21 @@ mod tests {
                 r.system_disk_size.as_str()
             ),
             ("unknown", "unknown", "unknown")
+        );
+        assert_eq!(r.distribution, "unknown");
+        assert_eq!(r.distribution_and_version(), "unknown");
+    }
+
+    #[test]
+    fn facts_saved_without_a_distribution_say_unknown() {
+        let mut f = facts();
+        if let Fact::Known(os) = &mut f.os {
+            os.distribution.clear();
+        }
+        let r = HostReport::new(&f, &[], "t");
+        assert_eq!(
+            (r.platform.as_str(), r.distribution_and_version().as_str()),
+            ("CentOS", "unknown 7.9")
         );
     }
 
