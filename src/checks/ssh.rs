@@ -32,11 +32,13 @@ fn default_permit_root_login(
 ) -> Option<&'static str> {
     if let Some(os) = os {
         let major: u32 = os.big.parse().unwrap_or(u32::MAX);
-        let vendor_yes = match os.platform.as_str() {
-            "CentOS" | "RedHat" | "Rocky" | "AlmaLinux" | "OracleLinux" | "Anolis" => major <= 8,
-            "AlibabaCloudLinux" | "AliyunLinux" => major <= 3,
-            "AmazonLinux" => major <= 2 || major == 2018,
-            "SUSE" | "OpenSUSE" => major <= 15,
+        let vendor_yes = match os.id.as_str() {
+            "centos" | "rhel" | "rocky" | "almalinux" | "ol" | "anolis" | "scientific"
+            | "cloudlinux" => major <= 8,
+            "alinux" | "aliyun" => major <= 3,
+            "amzn" => major <= 2 || (2011..=2018).contains(&major),
+            "sles" | "sles_sap" | "sled" => major <= 15,
+            id if id.starts_with("opensuse") => major <= 15,
             _ => false,
         };
         if vendor_yes {
@@ -219,6 +221,7 @@ mod tests {
         let mut f = compliant();
         if let Fact::Known(os) = &mut f.os {
             os.platform = "Debian".into();
+            os.id = "debian".into();
             os.big = "12".into();
         }
         f.openssh_version = Fact::Known((9, 2));

@@ -616,9 +616,12 @@ async fn initramfs_listing<T: Transport>(
     k: &str,
     os: &Fact<OsInfo>,
 ) -> Result<String, String> {
-    let debian_like = os
-        .known()
-        .is_some_and(|o| matches!(o.platform.as_str(), "Debian" | "Ubuntu"));
+    let debian_like = os.known().is_some_and(|o| {
+        matches!(
+            o.id.as_str(),
+            "debian" | "ubuntu" | "raspbian" | "linuxmint"
+        )
+    });
     let image = format!("/boot/initrd.img-{k}");
     let lsinitramfs = Command::new(&["lsinitramfs", &image]).privileged();
     let lsinitrd = Command::new(&["lsinitrd"]).privileged();
