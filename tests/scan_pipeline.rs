@@ -97,7 +97,7 @@ fn scan_reports_header_facts_of_every_distribution() {
     assert_eq!(order[..3], ["centos6", "centos7", "rocky9"]);
     assert_eq!(order[12..], ["down", "stranger"]);
 
-    // Per-host files: Alibaba's JSON, the timestamped TXT, and facts.json.
+    // Per-host files: Alibaba's JSON, the timestamped TXT, and the capture.
     let host_dir = out.join("centos7");
     let json: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(host_dir.join("image_check_report.json")).unwrap(),
@@ -120,11 +120,19 @@ fn scan_reports_header_facts_of_every_distribution() {
         ),
         "{txt}"
     );
-    let facts: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(host_dir.join("facts.json")).unwrap())
-            .unwrap();
-    assert_eq!(facts["host"], "centos7");
-    assert_eq!(facts["facts"]["kernel"]["known"], "3.10.0-1160.el7.x86_64");
+    let capture = image_check::capture::Capture::load(&host_dir.join("capture.json.gz")).unwrap();
+    assert_eq!(capture.header.host, "centos7");
+    let uname_r = capture.answers.iter().find_map(|a| match a {
+        image_check::capture::Answer::Exec {
+            command,
+            result: Ok(out),
+            ..
+        } if command.argv == ["uname", "-r"] => {
+            Some(String::from_utf8_lossy(&out.stdout).into_owned())
+        }
+        _ => None,
+    });
+    assert_eq!(uname_r.as_deref(), Some("3.10.0-1160.el7.x86_64\n"));
     assert!(
         !out.join("down").exists(),
         "an unreachable host has a CSV row, not a report"
