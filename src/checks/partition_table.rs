@@ -14,9 +14,9 @@ pub const CHECK: Check = Check {
             MBR, or the GPT with its partition types), or fdisk -l /dev/DISK; for the boot mode \
             /sys/firmware/efi, efivarfs in /proc/mounts, the EFI System and BIOS boot \
             partitions in the GPT, and EFI boot loaders under EFI/ of mounted FAT filesystems",
-    failed_means: "the system disk has no partition table, or a GPT on a disk that boots by \
-                   BIOS (BIOS firmware now or a BIOS boot partition, and no sign of UEFI: no \
-                   EFI firmware, EFI System Partition or EFI boot loader): the instance cannot \
+    failed_means: "the system disk has no partition table, or a GPT and no sign that it boots \
+                   by UEFI (UEFI firmware now, an EFI System Partition, an EFI boot loader), as \
+                   on a disk that boots by BIOS from a BIOS boot partition: the instance cannot \
                    start",
     warning_means: "a GPT on a disk that boots by UEFI: it starts only when imported with \
                     BootMode=UEFI (UEFI-Preferred when it boots by BIOS too); or the partition \

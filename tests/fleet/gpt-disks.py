@@ -12,8 +12,9 @@ PARTUUID and PARTLABEL its blkid stand-in prints). For centos7-bad, amzn2-ok, al
 ubuntu2204-arm the array built here has exactly the CRC32 the existing header recorded for
 it, which the script checks: these are the arrays the headers were made for. flatcar-ok's
 header recorded a CRC of an array not documented anywhere, so its array is built from
-Flatcar's disk layout (build_library/disk_layout.json: EFI-SYSTEM, BIOS-BOOT, USR-A, USR-B,
-OEM, OEM-CONFIG, ROOT, with Flatcar's type GUIDs and USR-A's "priority 1, successful"
+Flatcar's documented disk layout (numbers and labels as in Flatcar's "disk layout" page:
+1 EFI-SYSTEM, 2 BIOS-BOOT, 3 USR-A, 4 USR-B, 6 OEM, 7 OEM-CONFIG, 9 ROOT; CoreOS type GUIDs
+for USR, reserved and resize-root, written from memory, and USR-A's "priority 1, successful"
 attribute bits) and the two CRCs in its header are written anew.
 
 Run from anywhere: python3 tests/fleet/gpt-disks.py
