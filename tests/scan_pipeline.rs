@@ -113,8 +113,9 @@ fn scan_reports_header_facts_of_every_distribution() {
     assert_eq!(
         partition_table["description"],
         "Warning: GPT partition table (the first 24576 bytes of /dev/vda) on a disk that boots \
-         by UEFI (/sys/firmware/efi present, EFI System Partition /dev/vda15 in the GPT, EFI \
-         boot loader /boot/efi/EFI/BOOT/BOOTAA64.EFI (and 2 more)): import with BootMode=UEFI"
+         by UEFI (started by UEFI firmware: /sys/firmware/efi present; EFI System Partition \
+         /dev/vda15 in the GPT; EFI boot loader /boot/efi/EFI/BOOT/BOOTAA64.EFI (and 2 more)): \
+         import with BootMode=UEFI"
     );
     assert_eq!(rows["down"]["status"], "unreachable");
     assert_eq!(rows["down"]["reason"], "connection refused");

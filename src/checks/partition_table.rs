@@ -43,8 +43,9 @@ fn evaluate(facts: &Facts, _: &Thresholds) -> Verdict {
         }
     };
     let boot = boot::of(facts);
-    let uefi = boot.uefi.join(", ");
-    let bios = boot.bios.join(", ");
+    // The pieces hold commas and colons of their own.
+    let uefi = boot.uefi.join("; ");
+    let bios = boot.bios.join("; ");
     match (found.table, &boot.mode) {
         (PartitionTable::Mbr, BootMode::Uefi) => Verdict::ok(format!(
             "MBR partition table ({}); the disk boots by UEFI ({uefi}): import with \
@@ -144,7 +145,8 @@ mod tests {
                 Status::Ok,
                 0,
                 "MBR partition table (the first 1024 bytes of /dev/vda); the disk boots by \
-                 UEFI (/sys/firmware/efi present): import with BootMode=UEFI"
+                 UEFI (started by UEFI firmware: /sys/firmware/efi present): import with \
+                 BootMode=UEFI"
                     .into()
             )
         );
@@ -158,8 +160,8 @@ mod tests {
                 Status::Warning,
                 12003,
                 "GPT partition table (the first 24576 bytes of /dev/vda) on a disk that boots \
-                 by UEFI (/sys/firmware/efi present, EFI System Partition /dev/vda1 in the \
-                 GPT): import with BootMode=UEFI"
+                 by UEFI (started by UEFI firmware: /sys/firmware/efi present; EFI System \
+                 Partition /dev/vda1 in the GPT): import with BootMode=UEFI"
                     .into()
             )
         );
@@ -173,10 +175,9 @@ mod tests {
                 Status::Warning,
                 12003,
                 "GPT partition table (the first 24576 bytes of /dev/vda) on a disk that boots \
-                 by UEFI (EFI System Partition /dev/vda2 in the GPT) and by BIOS \
-                 (/sys/firmware/efi absent with sysfs mounted on /sys: started by BIOS \
-                 firmware, BIOS boot partition /dev/vda1 in the GPT): import with \
-                 BootMode=UEFI-Preferred or UEFI"
+                 by UEFI (EFI System Partition /dev/vda2 in the GPT) and by BIOS (started \
+                 by BIOS firmware: no /sys/firmware/efi with sysfs on /sys; BIOS boot \
+                 partition /dev/vda1 in the GPT): import with BootMode=UEFI-Preferred or UEFI"
                     .into()
             )
         );
@@ -190,9 +191,9 @@ mod tests {
                 Status::Failed,
                 12001,
                 "GPT partition table (the first 24576 bytes of /dev/vda) on a disk that boots \
-                 by BIOS (/sys/firmware/efi absent with sysfs mounted on /sys: started by BIOS \
-                 firmware, BIOS boot partition /dev/vda1 in the GPT), with no EFI System \
-                 Partition or EFI boot loader"
+                 by BIOS (started by BIOS firmware: no /sys/firmware/efi with sysfs on /sys; \
+                 BIOS boot partition /dev/vda1 in the GPT), with no EFI System Partition or \
+                 EFI boot loader"
                     .into()
             )
         );

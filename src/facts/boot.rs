@@ -86,11 +86,12 @@ impl BootMode {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Boot {
     pub mode: BootMode,
-    /// Signs that the disk boots by UEFI: "/sys/firmware/efi present", "EFI System
-    /// Partition /dev/vda2 in the GPT", "EFI boot loader /boot/efi/EFI/centos/shimx64.efi".
+    /// Signs that the disk boots by UEFI: "started by UEFI firmware: /sys/firmware/efi
+    /// present", "EFI System Partition /dev/vda2 in the GPT", "EFI boot loader
+    /// /boot/efi/EFI/centos/shimx64.efi".
     pub uefi: Vec<String>,
-    /// Signs that it boots by BIOS: "/sys/firmware/efi absent (sysfs on /sys)", "BIOS boot
-    /// partition /dev/vda1 in the GPT".
+    /// Signs that it boots by BIOS: "started by BIOS firmware: no /sys/firmware/efi with
+    /// sysfs on /sys", "BIOS boot partition /dev/vda1 in the GPT".
     pub bios: Vec<String>,
 }
 
@@ -171,12 +172,14 @@ enum Firmware {
 
 fn firmware(sys_firmware_efi: &Fact<bool>, mounts: &Fact<Vec<Mount>>) -> Result<Firmware, String> {
     if sys_firmware_efi.known() == Some(&true) {
-        return Ok(Firmware::Uefi(format!("{SYS_FIRMWARE_EFI} present")));
+        return Ok(Firmware::Uefi(format!(
+            "started by UEFI firmware: {SYS_FIRMWARE_EFI} present"
+        )));
     }
     let mounts = mounts.get()?;
     if let Some(efivarfs) = mounts.iter().find(|m| m.fstype == "efivarfs") {
         return Ok(Firmware::Uefi(format!(
-            "efivarfs mounted on {}",
+            "started by UEFI firmware: efivarfs mounted on {}",
             efivarfs.mountpoint
         )));
     }
@@ -198,9 +201,11 @@ fn firmware(sys_firmware_efi: &Fact<bool>, mounts: &Fact<Vec<Mount>>) -> Result<
         ));
     }
     match sys_firmware_efi.get()? {
-        true => Ok(Firmware::Uefi(format!("{SYS_FIRMWARE_EFI} present"))),
+        true => Ok(Firmware::Uefi(format!(
+            "started by UEFI firmware: {SYS_FIRMWARE_EFI} present"
+        ))),
         false => Ok(Firmware::Bios(format!(
-            "{SYS_FIRMWARE_EFI} absent with sysfs mounted on /sys: started by BIOS firmware"
+            "started by BIOS firmware: no {SYS_FIRMWARE_EFI} with sysfs on /sys"
         ))),
     }
 }
@@ -347,7 +352,7 @@ mod tests {
         assert_eq!(
             decided.uefi,
             [
-                "/sys/firmware/efi present",
+                "started by UEFI firmware: /sys/firmware/efi present",
                 "EFI System Partition /dev/vda2 in the GPT",
                 "EFI boot loader /boot/efi/EFI/alinux/shimx64.efi (and 1 more)",
             ]
@@ -361,7 +366,7 @@ mod tests {
         assert_eq!(
             nvme.bios,
             [
-                "/sys/firmware/efi absent with sysfs mounted on /sys: started by BIOS firmware",
+                "started by BIOS firmware: no /sys/firmware/efi with sysfs on /sys",
                 "BIOS boot partition /dev/nvme0n1p128 in the GPT",
             ]
         );
@@ -377,7 +382,7 @@ mod tests {
         assert_eq!(decided.mode, BootMode::Uefi);
         assert_eq!(
             decided.uefi,
-            ["efivarfs mounted on /sys/firmware/efi/efivars"]
+            ["started by UEFI firmware: efivarfs mounted on /sys/firmware/efi/efivars"]
         );
     }
 
