@@ -1,7 +1,7 @@
 //! Check 12, partition_table: the system disk must carry an MBR (DOS) partition table, or a
 //! GPT on a disk that boots by UEFI, imported with ImportImage `BootMode=UEFI`.
 
-use super::{Check, Code, Status, Verdict};
+use super::{listed, Check, Code, Status, Verdict};
 use crate::facts::boot::{self, BootMode};
 use crate::facts::partition_table::PartitionTable;
 use crate::facts::Facts;
@@ -44,8 +44,8 @@ fn evaluate(facts: &Facts, _: &Thresholds) -> Verdict {
     };
     let boot = boot::of(facts);
     // The pieces hold commas and colons of their own.
-    let uefi = boot.uefi.join("; ");
-    let bios = boot.bios.join("; ");
+    let uefi = listed(&boot.uefi, "; ");
+    let bios = listed(&boot.bios, "; ");
     match (found.table, &boot.mode) {
         (PartitionTable::Mbr, BootMode::Uefi) => Verdict::ok(format!(
             "MBR partition table ({}); the disk boots by UEFI ({uefi}): import with \

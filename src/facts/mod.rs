@@ -747,8 +747,10 @@ async fn sys_firmware_efi<T: Transport>(t: &T) -> Fact<bool> {
     }
 }
 
-/// Folders under one `EFI/` folder that are looked into; an ESP holds a handful.
+/// Folders under one `EFI/` folder that are looked into, and loaders kept: an ESP holds a
+/// handful of each.
 const MAX_EFI_FOLDERS: usize = 32;
+const MAX_EFI_LOADERS: usize = 64;
 
 /// EFI boot loaders on mounted FAT filesystems (the ESP is one, wherever it is mounted:
 /// `/boot/efi`, `/efi`, `/boot`): `MOUNT/EFI/DIR/NAME` where [`boot::is_efi_loader`].
@@ -780,6 +782,9 @@ async fn efi_loaders<T: Transport>(t: &T, mounts: &Fact<Vec<Mount>>) -> Fact<Vec
             Err(e) => return Fact::unknown(format!("cannot list {e}")),
         };
         for folder in folders.iter().take(MAX_EFI_FOLDERS) {
+            if found.len() >= MAX_EFI_LOADERS {
+                break;
+            }
             let path = format!("{base}/{efi}/{folder}");
             // A file directly under EFI/ is not a folder: listing it fails, and is skipped.
             if let Ok(files) = t.list_dir(&path).await {
