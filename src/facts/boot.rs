@@ -116,7 +116,6 @@ pub fn decide(boot: &BootFacts, mounts: &Fact<Vec<Mount>>, disk: Option<&str>) -
     }
     match boot.partitions.get() {
         Ok(partitions) => {
-            let disk = disk.unwrap_or("disk");
             for partition in partitions {
                 let device = partition_device(disk, partition.number);
                 match &partition.kind {
@@ -211,12 +210,14 @@ fn firmware(sys_firmware_efi: &Fact<bool>, mounts: &Fact<Vec<Mount>>) -> Result<
 }
 
 /// `/dev/vda2`, `/dev/nvme0n1p2`: the kernel puts a `p` between a disk name ending in a
-/// digit and the partition number.
-fn partition_device(disk: &str, number: u32) -> String {
-    if disk.ends_with(|c: char| c.is_ascii_digit()) {
-        format!("/dev/{disk}p{number}")
-    } else {
-        format!("/dev/{disk}{number}")
+/// digit and the partition number. "number 2" when the disk's name is not known.
+fn partition_device(disk: Option<&str>, number: u32) -> String {
+    match disk {
+        Some(disk) if disk.ends_with(|c: char| c.is_ascii_digit()) => {
+            format!("/dev/{disk}p{number}")
+        }
+        Some(disk) => format!("/dev/{disk}{number}"),
+        None => format!("number {number}"),
     }
 }
 
@@ -369,6 +370,19 @@ mod tests {
                 "started by BIOS firmware: no /sys/firmware/efi with sysfs on /sys",
                 "BIOS boot partition /dev/nvme0n1p128 in the GPT",
             ]
+        );
+    }
+
+    #[test]
+    fn partitions_of_an_unnamed_disk_go_by_number() {
+        let decided = decide(
+            &facts(vec![gpt(2, ESP_GUID)], false, &[]),
+            &mounts(ALINUX3_MOUNTS),
+            None,
+        );
+        assert_eq!(
+            decided.uefi,
+            ["EFI System Partition number 2 in the GPT"]
         );
     }
 
