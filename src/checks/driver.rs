@@ -1,12 +1,14 @@
-//! Check 1, driver: can the instance boot on KVM? It needs a virtio block driver at boot
-//! (built in, or a module inside the initramfs) and a virtio network driver.
+//! Check 1, driver: can the instance boot on the cloud's hypervisor? It needs the block
+//! driver at boot (built in, or a module inside the initramfs) and a network driver. One
+//! rule per cloud ([`Drivers`]): virtio on Alibaba Cloud (KVM) and Google Cloud, Hyper-V's
+//! on Azure, NVMe and ENA on AWS's Nitro instance types.
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::{Check, Code, Status, Verdict};
+use super::profiles::ProfileCheck;
+use super::{Check, Code, Source, Status, Verdict};
 use crate::facts::kernel_modules::{availability, DriverAvailability};
 use crate::facts::Facts;
-use crate::inventory::Thresholds;
 
 pub const CHECK: Check = Check {
     name: "driver",
@@ -21,13 +23,128 @@ pub const CHECK: Check = Check {
         Code { code: 1003, status: Status::Warning, meaning: "no virtio_net driver: the instance would have no network" },
         Code { code: 1099, status: Status::Warning, meaning: "the kernel's driver lists or the initramfs could not be read" },
     ],
-    evaluate,
+    evaluate: |facts, _| evaluate(facts, &VIRTIO),
 };
 
-const BLOCK: &[&str] = &["virtio_blk", "virtio_scsi"];
-/// The PCI transport the block driver sits on: needed at boot as much as the driver itself.
-const PCI: &[&str] = &["virtio_pci"];
-const NET: &[&str] = &["virtio_net"];
+/// What one cloud's instances need of the kernel.
+struct Drivers {
+    /// Alternatives for the block driver: one of them must be there at boot.
+    block: &'static [&'static str],
+    /// The bus the block driver sits on: needed at boot as much as the driver itself.
+    transport: &'static [&'static str],
+    net: &'static [&'static str],
+    /// The OK evidence's first words ("kvm driver exists").
+    ok: &'static str,
+    /// The verdict when the block driver is not in the kernel at all.
+    absent: Status,
+    /// The prefix of the hypervisor's module names and its name, for the evidence of what is
+    /// loaded now.
+    loaded: Option<(&'static str, &'static str)>,
+}
+
+const VIRTIO: Drivers = Drivers {
+    block: &["virtio_blk", "virtio_scsi"],
+    transport: &["virtio_pci"],
+    net: &["virtio_net"],
+    ok: "kvm driver exists",
+    absent: Status::Failed,
+    loaded: Some(("virtio", "KVM")),
+};
+
+/// Google Cloud attaches boot disks by virtio-scsi (NVMe on some machine types only).
+const GCP_DRIVERS: Drivers = Drivers {
+    block: &["virtio_scsi"],
+    transport: &["virtio_pci"],
+    net: &["virtio_net"],
+    ok: "virtio-scsi and virtio-net drivers exist",
+    absent: Status::Failed,
+    loaded: Some(("virtio", "KVM")),
+};
+
+const AZURE_DRIVERS: Drivers = Drivers {
+    block: &["hv_storvsc"],
+    transport: &["hv_vmbus"],
+    net: &["hv_netvsc"],
+    ok: "Hyper-V drivers exist",
+    absent: Status::Failed,
+    loaded: Some(("hv_", "Hyper-V")),
+};
+
+/// Nitro instance types attach EBS volumes as NVMe and need ENA; Xen types (t2, m4) boot
+/// without either, so a missing driver narrows the choice of instance types: a WARNING.
+const AWS_DRIVERS: Drivers = Drivers {
+    block: &["nvme"],
+    transport: &["nvme_core"],
+    net: &["ena"],
+    ok: "NVMe and ENA drivers exist",
+    absent: Status::Warning,
+    loaded: None,
+};
+
+pub const AWS: ProfileCheck = ProfileCheck {
+    check: Check {
+        title: "Check NVMe and ENA drivers",
+        reads: "/boot/config-$(uname -r), /lib/modules/$(uname -r)/modules.builtin and modules.dep, the initramfs listing, /proc/modules",
+        failed_means: "never FAILED: Xen-based instance types boot without NVMe and ENA",
+        warning_means: "no nvme driver, nvme/nvme_core a module missing from the initramfs, no ena driver: Nitro instance types cannot boot or have no network; or a source could not be read",
+        suggestion: "Install the NVMe and ENA drivers and add nvme to the initramfs (dracut --add-drivers \"nvme nvme_core\" -f; on Debian/Ubuntu list them in /etc/initramfs-tools/modules and run update-initramfs -u); ENA is in mainline kernels since 4.9.",
+        codes: &[
+            Code { code: 1001, status: Status::Warning, meaning: "no nvme driver: Nitro instance types cannot find the EBS root volume" },
+            Code { code: 1002, status: Status::Warning, meaning: "nvme or nvme_core is a module that the initramfs lacks" },
+            Code { code: 1003, status: Status::Warning, meaning: "no ena driver: Nitro instance types would have no network" },
+            Code { code: 1099, status: Status::Warning, meaning: "the kernel's driver lists or the initramfs could not be read" },
+        ],
+        evaluate: |facts, _| evaluate(facts, &AWS_DRIVERS),
+        ..CHECK
+    },
+    sources: &[
+        Source { title: "AWS VM Import/Export User Guide: Limitations for resources being imported (Linux: ENA and NVMe drivers for Nitro-based instance types)", url: "https://docs.aws.amazon.com/vm-import/latest/userguide/limitations-image-importing.html" },
+        Source { title: "Amazon EC2 User Guide: Amazon EBS and NVMe", url: "https://docs.aws.amazon.com/ebs/latest/userguide/nvme-ebs-volumes.html" },
+        Source { title: "Amazon EC2 User Guide: Enable enhanced networking with ENA", url: "https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/enhanced-networking-ena.html" },
+    ],
+};
+
+pub const AZURE: ProfileCheck = ProfileCheck {
+    check: Check {
+        title: "Check Hyper-V drivers",
+        failed_means: "no Hyper-V storage driver (hv_storvsc) or VMBus (hv_vmbus) in the kernel at all: the VM cannot find its OS disk",
+        warning_means: "hv_storvsc or hv_vmbus is a module missing from the initramfs, no hv_netvsc, or a source could not be read",
+        suggestion: "Add the Hyper-V drivers to the initramfs: dracut --add-drivers \"hv_vmbus hv_netvsc hv_storvsc\" -f (RHEL, SUSE), or list hv_vmbus, hv_netvsc and hv_storvsc in /etc/initramfs-tools/modules and run update-initramfs -u (Debian, Ubuntu).",
+        codes: &[
+            Code { code: 1001, status: Status::Failed, meaning: "no hv_storvsc or hv_vmbus driver built in or as a module" },
+            Code { code: 1002, status: Status::Warning, meaning: "hv_storvsc or hv_vmbus is a module that the initramfs lacks" },
+            Code { code: 1003, status: Status::Warning, meaning: "no hv_netvsc driver: the VM would have no network" },
+            Code { code: 1099, status: Status::Warning, meaning: "the kernel's driver lists or the initramfs could not be read" },
+        ],
+        evaluate: |facts, _| evaluate(facts, &AZURE_DRIVERS),
+        ..CHECK
+    },
+    sources: &[
+        Source { title: "Microsoft Learn: Prepare Linux for imaging in Azure (Linux kernel modules: hv_vmbus, hv_netvsc, hv_storvsc in the initramfs)", url: "https://learn.microsoft.com/en-us/azure/virtual-machines/linux/create-upload-generic" },
+        Source { title: "Microsoft Learn: Troubleshooting LIS driver issues on Linux virtual machines in Azure", url: "https://learn.microsoft.com/en-us/troubleshoot/azure/virtual-machines/linux/troubleshooting-lis-driver-issues-in-linux-virtual-machines" },
+    ],
+};
+
+pub const GCP: ProfileCheck = ProfileCheck {
+    check: Check {
+        title: "Check virtio-scsi and virtio-net drivers",
+        failed_means: "no virtio_scsi driver in the kernel at all: the VM cannot find its boot disk",
+        warning_means: "virtio_scsi or virtio_pci is a module missing from the initramfs, no virtio_net, or a source could not be read",
+        suggestion: "Add the virtio drivers to the initramfs: dracut --add-drivers \"virtio_scsi virtio_pci virtio_net\" -f (RHEL, SUSE), or list them in /etc/initramfs-tools/modules and run update-initramfs -u (Debian, Ubuntu).",
+        codes: &[
+            Code { code: 1001, status: Status::Failed, meaning: "no virtio_scsi driver built in or as a module" },
+            Code { code: 1002, status: Status::Warning, meaning: "virtio_scsi or virtio_pci is a module that the initramfs lacks" },
+            Code { code: 1003, status: Status::Warning, meaning: "no virtio_net driver: the VM would have no network" },
+            Code { code: 1099, status: Status::Warning, meaning: "the kernel's driver lists or the initramfs could not be read" },
+        ],
+        evaluate: |facts, _| evaluate(facts, &GCP_DRIVERS),
+        ..CHECK
+    },
+    sources: &[
+        Source { title: "Google Cloud: Import virtual disks (Linux: the disk must support the Virtio-SCSI storage controller)", url: "https://cloud.google.com/compute/docs/import/importing-virtual-disks" },
+        Source { title: "Google Cloud: Manually import boot disks, operating system requirements (virtio-scsi, virtio-net kernel modules)", url: "https://cloud.google.com/compute/docs/import/import-existing-image" },
+    ],
+};
 
 fn describe(names: &[&str], found: DriverAvailability) -> String {
     let names = names.join("/");
@@ -48,7 +165,8 @@ fn weakness(found: DriverAvailability) -> u8 {
     }
 }
 
-fn evaluate(facts: &Facts, _: &Thresholds) -> Verdict {
+fn evaluate(facts: &Facts, rule: &Drivers) -> Verdict {
+    let (block_alternatives, transport, net_names) = (rule.block, rule.transport, rule.net);
     let d = &facts.drivers;
     let kernel = facts
         .kernel
@@ -72,41 +190,46 @@ fn evaluate(facts: &Facts, _: &Thresholds) -> Verdict {
     // The weaker of the block driver and its transport decides whether the disk appears.
     let (block_names, block) = [
         (
-            BLOCK,
-            availability(BLOCK, config, builtin, modules, initramfs),
+            block_alternatives,
+            availability(block_alternatives, config, builtin, modules, initramfs),
         ),
-        (PCI, availability(PCI, config, builtin, modules, initramfs)),
+        (
+            transport,
+            availability(transport, config, builtin, modules, initramfs),
+        ),
     ]
     .into_iter()
     .max_by_key(|(_, found)| weakness(*found))
-    .unwrap_or((BLOCK, DriverAvailability::Absent));
+    .unwrap_or((block_alternatives, DriverAvailability::Absent));
     // The network driver loads after the root file system is mounted: it need not be in
     // the initramfs.
-    let net = availability(NET, config, builtin, modules, None);
-    let loaded = d
-        .loaded
-        .known()
-        .map(|l| {
-            let virtio: Vec<&str> = l
+    let net = availability(net_names, config, builtin, modules, None);
+    let loaded = match (d.loaded.known(), rule.loaded) {
+        (Some(l), Some((prefix, hypervisor))) => {
+            let ours: Vec<&str> = l
                 .iter()
-                .filter(|m| m.starts_with("virtio"))
+                .filter(|m| m.starts_with(prefix))
                 .map(String::as_str)
                 .collect();
-            if virtio.is_empty() {
-                "; no virtio module is loaded now (the source is not KVM)".to_string()
+            if ours.is_empty() {
+                format!("; no {prefix} module is loaded now (the source is not {hypervisor})")
             } else {
-                format!("; loaded now: {}", virtio.join(", "))
+                format!("; loaded now: {}", ours.join(", "))
             }
-        })
-        .unwrap_or_default();
+        }
+        _ => String::new(),
+    };
     match block {
-        DriverAvailability::Absent => Verdict::failed(
-            1001,
-            format!(
+        DriverAvailability::Absent => {
+            let evidence = format!(
                 "{} in kernel {kernel}{loaded}",
                 describe(block_names, block)
-            ),
-        ),
+            );
+            match rule.absent {
+                Status::Failed => Verdict::failed(1001, evidence),
+                _ => Verdict::warning(1001, evidence),
+            }
+        }
         DriverAvailability::ModuleNotInInitramfs => match d.initramfs.get() {
             Err(reason) => Verdict::warning(
                 1099,
@@ -129,15 +252,17 @@ fn evaluate(facts: &Facts, _: &Thresholds) -> Verdict {
             Verdict::warning(
                 1003,
                 format!(
-                    "{}, but no virtio_net in kernel {kernel}{loaded}",
-                    describe(BLOCK, block)
+                    "{}, but no {} in kernel {kernel}{loaded}",
+                    describe(block_alternatives, block),
+                    net_names.join("/")
                 ),
             )
         }
         _ => Verdict::ok(format!(
-            "kvm driver exists: {}, {} (kernel {kernel}){loaded}",
-            describe(BLOCK, block),
-            describe(NET, net)
+            "{}: {}, {} (kernel {kernel}){loaded}",
+            rule.ok,
+            describe(block_alternatives, block),
+            describe(net_names, net)
         )),
     }
 }

@@ -5,7 +5,10 @@
 //! Error codes: check number × 1000 + cause (`3001` SELinux enforcing); `×099` always means
 //! "a source could not be read", which is a WARNING, never a silent OK.
 
+mod boot_loader;
+mod cloud_init;
 mod device_id;
+mod dhcp;
 mod disk_size;
 mod disk_usage;
 mod driver;
@@ -13,14 +16,21 @@ mod filesystem;
 mod firewall;
 mod inode_usage;
 mod lib;
+mod mac_binding;
 mod network;
+mod os_supported;
 mod partition_table;
 mod passwd;
+pub mod profiles;
 mod qemu_ga;
 mod root;
+mod root_filesystem;
 mod selinux;
+mod serial_console;
 mod shadow;
 mod ssh;
+mod ssh_login;
+mod swap;
 
 use serde::{Deserialize, Serialize};
 
@@ -119,6 +129,25 @@ pub struct Code {
     pub meaning: &'static str,
 }
 
+/// A published document a rule comes from: `image_check checks` prints it beside the rule.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Source {
+    pub title: &'static str,
+    pub url: &'static str,
+}
+
+/// Where Alibaba's 16 checks come from: its own image_check tool and the import guide.
+pub const ALIBABA_SOURCES: &[Source] = &[
+    Source {
+        title: "Alibaba Cloud ECS: Use the image check tool (image_check), the seed of these checks",
+        url: "https://www.alibabacloud.com/help/en/ecs/user-guide/check-whether-an-image-meets-the-import-requirements",
+    },
+    Source {
+        title: "Alibaba Cloud ECS: Instructions for importing images",
+        url: "https://www.alibabacloud.com/help/en/ecs/user-guide/instructions-for-importing-images",
+    },
+];
+
 /// One check and its documentation (`image_check checks` prints it).
 #[derive(Debug, Clone, Copy, Serialize)]
 pub struct Check {
@@ -178,18 +207,21 @@ pub fn names() -> Vec<&'static str> {
 /// Runs every check; every verdict carries one of the check's documented codes.
 pub fn evaluate(facts: &Facts, thresholds: &Thresholds) -> Vec<CheckResult> {
     ALL.iter()
-        .map(|check| {
-            let verdict = (check.evaluate)(facts, thresholds);
-            CheckResult {
-                name: check.name.to_string(),
-                title: check.title.to_string(),
-                status: verdict.status,
-                error_code: verdict.code.to_string(),
-                description: format!("{}: {}", verdict.status.prefix(), verdict.evidence),
-                comment: check.suggestion.to_string(),
-            }
-        })
+        .map(|check| result(check, facts, thresholds))
         .collect()
+}
+
+/// One check's verdict as reports show it.
+fn result(check: &Check, facts: &Facts, thresholds: &Thresholds) -> CheckResult {
+    let verdict = (check.evaluate)(facts, thresholds);
+    CheckResult {
+        name: check.name.to_string(),
+        title: check.title.to_string(),
+        status: verdict.status,
+        error_code: verdict.code.to_string(),
+        description: format!("{}: {}", verdict.status.prefix(), verdict.evidence),
+        comment: check.suggestion.to_string(),
+    }
 }
 
 /// Whether a service starts at boot, with the evidence.
@@ -373,6 +405,19 @@ pub(crate) mod tests {
                 ]),
                 sys_firmware_efi: Fact::Known(false),
                 efi_loaders: Fact::Known(vec![]),
+            },
+            cloud: crate::facts::cloud::CloudFacts {
+                cmdline: Fact::Known("BOOT_IMAGE=/vmlinuz-3.10.0-1160.el7.x86_64 root=/dev/mapper/centos-root ro console=tty0 console=ttyS0,115200n8".into()),
+                default_grub: Fact::Known(None),
+                grub_files: Fact::Known(vec!["/boot/grub2/grub.cfg".into()]),
+                cloud_init_files: Fact::Known(vec!["/usr/bin/cloud-init".into()]),
+                cloud_cfg: Fact::Known(vec![]),
+                waagent_files: Fact::Known(vec![]),
+                persistent_net_rules: Fact::Known(None),
+                network_files: Fact::Known(vec![crate::facts::cloud::ConfigFile {
+                    path: "/etc/sysconfig/network-scripts/ifcfg-eth0".into(),
+                    text: "DEVICE=eth0\nBOOTPROTO=dhcp\nONBOOT=yes\n".into(),
+                }]),
             },
         }
     }

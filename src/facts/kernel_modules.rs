@@ -145,7 +145,8 @@ pub fn modules_in_initramfs(listing: &str) -> BTreeSet<String> {
 ///
 /// Config symbols are looked up by module name: virtio_blk is CONFIG_VIRTIO_BLK,
 /// virtio_scsi is CONFIG_SCSI_VIRTIO, virtio_net is CONFIG_VIRTIO_NET and virtio_pci is
-/// CONFIG_VIRTIO_PCI. Other names are judged by the module lists alone.
+/// CONFIG_VIRTIO_PCI; the Hyper-V, NVMe and ENA drivers of the cloud profiles likewise. Other
+/// names are judged by the module lists alone.
 ///
 /// Only the **block** driver has to be built in or in the initramfs: the initramfs must
 /// find the root disk before anything on it can load. The **network** driver need not be in
@@ -199,6 +200,12 @@ fn config_symbol(module: &str) -> Option<&'static str> {
         "virtio_scsi" => Some("CONFIG_SCSI_VIRTIO"),
         "virtio_net" => Some("CONFIG_VIRTIO_NET"),
         "virtio_pci" => Some("CONFIG_VIRTIO_PCI"),
+        "hv_vmbus" => Some("CONFIG_HYPERV"),
+        "hv_storvsc" => Some("CONFIG_HYPERV_STORAGE"),
+        "hv_netvsc" => Some("CONFIG_HYPERV_NET"),
+        "nvme" => Some("CONFIG_BLK_DEV_NVME"),
+        "nvme_core" => Some("CONFIG_NVME_CORE"),
+        "ena" => Some("CONFIG_ENA_ETHERNET"),
         _ => None,
     }
 }

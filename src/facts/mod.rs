@@ -9,6 +9,7 @@
 
 pub mod blkid;
 pub mod boot;
+pub mod cloud;
 pub mod df;
 pub mod disks;
 mod escapes;
@@ -157,6 +158,9 @@ pub struct Facts {
     /// What the boot mode is decided from (see [`boot::of`]).
     #[serde(default)]
     pub boot: boot::BootFacts,
+    /// What only the cloud profiles read (see [`cloud`]).
+    #[serde(default)]
+    pub cloud: cloud::CloudFacts,
 }
 
 /// Units whose boot-time state the checks need (ssh, network, qemu-ga).
@@ -309,12 +313,13 @@ pub async fn collect<T: Transport>(t: &T) -> Facts {
     let system_disk = system_disk_fact(lsblk, mounts.clone(), partitions);
     let mounts = Fact::from_result(mounts);
 
-    let (drivers, root_ext, (partition_table, partitions), sys_firmware_efi, efi_loaders) = tokio::join!(
+    let (drivers, root_ext, (partition_table, partitions), sys_firmware_efi, efi_loaders, cloud) = tokio::join!(
         driver_facts(t, &kernel, &os, proc_modules),
         root_ext_fact(t, &mounts, &system_disk),
         partition_table_fact(t, &system_disk),
         sys_firmware_efi(t),
         efi_loaders(t, &mounts),
+        cloud::collect(t),
     );
 
     Facts {
@@ -354,6 +359,7 @@ pub async fn collect<T: Transport>(t: &T) -> Facts {
             sys_firmware_efi,
             efi_loaders,
         },
+        cloud,
     }
 }
 
