@@ -14,7 +14,7 @@ use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::watch;
 
 use image_check::capture::{self, Capture, Replay};
-use image_check::checks;
+use image_check::checks::{self, profiles};
 use image_check::facts;
 use image_check::inventory::{self, HostKeyCheck, SshConfigSource, Target, Thresholds};
 use image_check::report::diff::{self, FailOn};
@@ -63,6 +63,9 @@ enum Commands {
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
+        /// The profile to describe: alibaba, aws, azure, gcp, all, or a comma list.
+        #[arg(long, default_value = "alibaba")]
+        profile: String,
     },
     /// What changed between two runs (run folders or summary.csv files): new, fixed and
     /// still failing checks, hosts that became unreachable, hosts added and removed.
@@ -147,6 +150,11 @@ struct ScanArgs {
     json: bool,
     #[command(flatten)]
     ssh_config: SshConfigArgs,
+    /// Target clouds: alibaba (default), aws, azure, gcp, all, or a comma list. The first
+    /// one fills summary.csv's check columns; with several, summary.csv gains a
+    /// <profile>_status column each, and each host a report per profile.
+    #[arg(long, default_value = "alibaba")]
+    profile: String,
     /// Folder for the run: DIR/<host>/..., summary.csv, summary.md, report.html, run.json.
     /// strftime fields make a folder per run (e.g. /var/lib/image_check/%Y-%m-%d_%H%M).
     #[arg(short = 'o', long = "output", default_value = "./image_check_reports")]
@@ -212,6 +220,9 @@ struct EvaluateArgs {
     /// Take each host's thresholds from this inventory (by host name).
     #[arg(short = 'i', long = "inventory")]
     inventory: Option<PathBuf>,
+    /// Target clouds, as for scan: alibaba (default), aws, azure, gcp, all, or a comma list.
+    #[arg(long, default_value = "alibaba")]
+    profile: String,
     #[command(flatten)]
     baseline: BaselineArgs,
     /// Print nothing but errors.
@@ -383,7 +394,8 @@ async fn run_scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
     if let Some(shard) = shard {
         targets = image_check::shard::select(targets, shard, args.shard_by);
     }
-    let check_names = checks::names();
+    let profiles = profiles::parse(&args.profile).map_err(UsageError)?;
+    let check_names = profiles[0].names();
     let baseline = read_baseline(&args.baseline, &check_names)?;
     let output = run::expand_output(&args.output, started);
     let _lock = RunLock::acquire(&output).map_err(UsageError)?;
@@ -395,6 +407,7 @@ async fn run_scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
         save_facts: args.save_facts,
         progress: !args.quiet && !args.json,
         json_lines: args.json,
+        profiles,
     };
     let (stop, interrupted_by) = stop_on_signals();
     let rows = scan::scan(&targets, options, stop).await;
@@ -725,7 +738,8 @@ async fn run_evaluate(args: EvaluateArgs) -> anyhow::Result<ExitCode> {
     for file in &files {
         saved.push(load_saved(file).await?);
     }
-    let check_names = checks::names();
+    let profiles = profiles::parse(&args.profile).map_err(UsageError)?;
+    let check_names = profiles[0].names();
     let baseline = read_baseline(&args.baseline, &check_names)?;
     let started = chrono::Local::now();
     let _lock = RunLock::acquire(&args.output).map_err(UsageError)?;
@@ -743,6 +757,7 @@ async fn run_evaluate(args: EvaluateArgs) -> anyhow::Result<ExitCode> {
             &args.output,
             Some(saved),
             false,
+            &profiles,
         ));
     }
     let inventory = args.inventory.clone().unwrap_or_default();
@@ -778,16 +793,21 @@ async fn run_local(dir: &Path, thresholds: Thresholds) -> anyhow::Result<ExitCod
     })
 }
 
-fn print_checks(json: bool) -> ExitCode {
+fn print_checks(json: bool, profile: &str) -> anyhow::Result<ExitCode> {
+    let chosen = profiles::parse(profile).map_err(UsageError)?;
     if json {
-        emitln!(
-            "{}",
-            serde_json::to_string_pretty(checks::ALL).unwrap_or_default()
-        );
+        // One profile: its list of checks; several: the profiles with their checks.
+        let text = match chosen.as_slice() {
+            [one] => serde_json::to_string_pretty(one.checks),
+            several => serde_json::to_string_pretty(several),
+        };
+        emitln!("{}", text.unwrap_or_default());
     } else {
-        emit!("{}", console::checks_text(checks::ALL));
+        for profile in chosen {
+            emit!("{}", console::checks_text(profile));
+        }
     }
-    ExitCode::SUCCESS
+    Ok(ExitCode::SUCCESS)
 }
 
 fn main() -> ExitCode {
@@ -811,7 +831,7 @@ fn main() -> ExitCode {
             runtime.block_on(run_local(&path, thresholds.apply(Thresholds::default())))
         }
         Commands::Evaluate(args) => runtime.block_on(run_evaluate(args)),
-        Commands::Checks { json } => Ok(print_checks(json)),
+        Commands::Checks { json, profile } => print_checks(json, &profile),
         Commands::Merge(args) => run_merge(args),
         Commands::Completions { shell } => {
             let mut script = Vec::new();

@@ -190,7 +190,12 @@ fn txt_reports(dir: &Path, rows: &[SummaryRow]) -> HashMap<String, String> {
                 .ok()?
                 .flatten()
                 .map(|e| e.file_name().to_string_lossy().into_owned())
-                .filter(|n| n.starts_with("image_check_report_") && n.ends_with(".txt"))
+                // Alibaba's report: the time follows the prefix, not a profile's name.
+                .filter(|n| {
+                    n.strip_prefix("image_check_report_")
+                        .is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_digit()))
+                        && n.ends_with(".txt")
+                })
                 .max()?;
             Some((row.host.clone(), name))
         })

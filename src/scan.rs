@@ -14,7 +14,8 @@ use tokio::sync::{watch, Semaphore};
 use tokio::task::JoinSet;
 
 use crate::capture::{self, Recorder, Recording};
-use crate::checks::{self, CheckResult, Status};
+use crate::checks::profiles::Profile;
+use crate::checks::{CheckResult, Status};
 use crate::facts::{self, Facts};
 use crate::inventory::{Target, Thresholds};
 use crate::report::files::{safe_dir_name, write_atomic, ReportPaths};
@@ -36,6 +37,9 @@ pub struct ScanOptions {
     pub progress: bool,
     /// Print each host as a JSON line on stdout as it finishes.
     pub json_lines: bool,
+    /// The profiles each host is checked against; the first one fills summary.csv's check
+    /// columns.
+    pub profiles: Vec<&'static Profile>,
 }
 
 /// `facts.json` as `--save-facts` wrote it before captures: parsed facts, evaluated as they
@@ -94,6 +98,7 @@ fn reached_row(host: &HostId, report: &HostReport, checks: &[CheckResult]) -> Su
             .iter()
             .map(|c| c.result.clone())
             .collect(),
+        profiles: Vec::new(),
     }
 }
 
@@ -110,13 +115,17 @@ pub enum Saved {
     Facts(Box<SavedFacts>),
 }
 
-/// Writes one host's TXT and JSON (and its capture or facts when asked) into `dir`.
+/// Writes one host's TXT and JSON (and its capture or facts when asked) into `dir`: Alibaba's
+/// names for Alibaba's report, the profile's for another cloud's.
 pub fn write_host_files(
     dir: &Path,
     report: &HostReport,
     saved: Option<&Saved>,
 ) -> std::io::Result<ReportPaths> {
-    let paths = ReportPaths::in_dir(dir, &report.time);
+    let paths = match &report.profile {
+        None => ReportPaths::in_dir(dir, &report.time),
+        Some(profile) => ReportPaths::for_profile(dir, &report.time, profile),
+    };
     write_atomic(&paths.txt, report.to_txt().as_bytes())?;
     write_atomic(&paths.json, report.to_json().as_bytes())?;
     match saved {
@@ -200,8 +209,10 @@ impl HostId {
     }
 }
 
-/// Evaluates one host's facts and writes its reports under `output/<host>/`: the step that
-/// `scan` runs for each reached host and `evaluate` for each saved facts file.
+/// Evaluates one host's facts against each profile and writes its reports under
+/// `output/<host>/`: the step that `scan` runs for each reached host and `evaluate` for each
+/// saved facts file. The first profile makes the summary row; with several, the row also
+/// carries each profile's status.
 pub fn report_host(
     host: &HostId,
     facts: Facts,
@@ -209,20 +220,36 @@ pub fn report_host(
     output: &Path,
     saved: Option<Saved>,
     json_lines: bool,
+    profiles: &[&Profile],
 ) -> SummaryRow {
     let time = timestamp();
-    let checks = checks::evaluate(&facts, thresholds);
-    let report = HostReport::new(&facts, &checks, &time);
-    let mut row = reached_row(host, &report, &checks);
-    if json_lines {
-        print_json_line(&row, Some(&report));
+    let dir = output.join(safe_dir_name(&host.name));
+    let mut row = None;
+    let mut statuses = Vec::new();
+    let mut failures = Vec::new();
+    for (index, profile) in profiles.iter().enumerate() {
+        let checks = profile.evaluate(&facts, thresholds);
+        let report = HostReport::for_profile(&facts, &checks, &time, profile);
+        statuses.push((profile.name.to_string(), host_status(&checks)));
+        // The capture is written once, beside the first profile's report.
+        let saved = if index == 0 { saved.as_ref() } else { None };
+        if let Err(e) = write_host_files(&dir, &report, saved) {
+            failures.push(format!("{} report not written: {e}", profile.name));
+        }
+        if index == 0 {
+            if json_lines {
+                print_json_line(&reached_row(host, &report, &checks), Some(&report));
+            }
+            row = Some(reached_row(host, &report, &checks));
+        }
     }
-    if let Err(e) = write_host_files(
-        &output.join(safe_dir_name(&host.name)),
-        &report,
-        saved.as_ref(),
-    ) {
-        row.reason = format!("report not written: {e}; {}", row.reason);
+    let mut row =
+        row.unwrap_or_else(|| reached_row(host, &HostReport::new(&facts, &[], &time), &[]));
+    if profiles.len() > 1 {
+        row.profiles = statuses;
+    }
+    if !failures.is_empty() {
+        row.reason = format!("{}; {}", failures.join("; "), row.reason);
     }
     row
 }
@@ -268,6 +295,7 @@ async fn scan_host(ctx: Arc<SshContext>, target: Target, options: Arc<ScanOption
             &options.output,
             saved,
             options.json_lines,
+            &options.profiles,
         )
     })
     .await;

@@ -6,7 +6,8 @@ use comfy_table::{presets::UTF8_FULL_CONDENSED, ContentArrangement, Table};
 use super::diff::Change;
 use super::summary::SummaryRow;
 use super::{clean, HostReport};
-use crate::checks::{Check, Status};
+use crate::checks::profiles::Profile;
+use crate::checks::Status;
 
 const RULE: &str = "---------------------------------------";
 /// The column where the seed's `[  OK  ]` starts.
@@ -101,15 +102,16 @@ pub fn changes_table(changes: &[Change]) -> String {
 }
 
 /// `image_check checks`: every check with what it reads, what its verdicts mean and its codes.
-pub fn checks_text(checks: &[Check]) -> String {
-    let mut out = String::new();
-    for (number, check) in checks.iter().enumerate() {
-        out.push_str(&format!(
-            "{:>2}. {} ({})\n",
-            number + 1,
-            check.name,
-            check.title
-        ));
+pub fn checks_text(profile: &Profile) -> String {
+    let mut out = format!("Profile {} ({})\n\n", profile.name, profile.cloud);
+    for (index, entry) in profile.checks.iter().enumerate() {
+        let check = &entry.check;
+        // A check's number is the thousand of its codes, the same in every profile.
+        let number = check
+            .codes
+            .first()
+            .map_or(index as u32 + 1, |c| c.code / 1000);
+        out.push_str(&format!("{number:>2}. {} ({})\n", check.name, check.title));
         out.push_str(&format!("    reads:      {}\n", check.reads));
         out.push_str(&format!("    FAILED:     {}\n", check.failed_means));
         out.push_str(&format!("    WARNING:    {}\n", check.warning_means));
@@ -121,6 +123,13 @@ pub fn checks_text(checks: &[Check]) -> String {
                 code.code,
                 code.status.as_str(),
                 code.meaning
+            ));
+        }
+        for (n, source) in entry.sources.iter().enumerate() {
+            let label = if n == 0 { "sources:" } else { "" };
+            out.push_str(&format!(
+                "    {label:<11} {} <{}>\n",
+                source.title, source.url
             ));
         }
         out.push('\n');
@@ -153,6 +162,8 @@ mod tests {
             check_items: vec![item("driver", "OK"), item("inode_usage", "FAILED")],
             distribution: "CentOS Linux".into(),
             boot_mode: "BIOS".into(),
+            profile: None,
+            cloud: "Alibaba Cloud".into(),
         }
     }
 

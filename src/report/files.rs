@@ -97,6 +97,15 @@ impl ReportPaths {
             json: dir.join("image_check_report.json"),
         }
     }
+
+    /// A cloud profile's names beside Alibaba's: `image_check_report_<profile>_<time>.txt`
+    /// and `image_check_report_<profile>.json`.
+    pub fn for_profile(dir: &Path, time: &str, profile: &str) -> Self {
+        ReportPaths {
+            txt: dir.join(format!("image_check_report_{profile}_{time}.txt")),
+            json: dir.join(format!("image_check_report_{profile}.json")),
+        }
+    }
 }
 
 #[cfg(test)]

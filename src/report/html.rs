@@ -648,6 +648,7 @@ mod tests {
             warning: 0,
             failed: 1,
             checks: vec!["FAILED".into()],
+            profiles: Vec::new(),
         };
         let txt = HashMap::from([(host.to_string(), "a b\"<.txt".to_string())]);
         let groups = vec![("<g>".to_string(), vec![host.to_string()])];

@@ -316,6 +316,7 @@ Baseline: nightly/2024-05-01/summary.csv
             warning: 0,
             failed: 0,
             checks: vec!["OK".into()],
+            profiles: Vec::new(),
         }];
         let view = FleetView {
             rows: &rows,

@@ -37,6 +37,12 @@ pub struct HostReport {
     /// The ImportImage BootMode the system disk needs: "BIOS", "UEFI", "UEFI-Preferred" or
     /// "unknown" (see [`boot::of`]). Not in the seed's JSON either.
     pub boot_mode: String,
+    /// The profile a cloud's report was made for ("aws"); absent from Alibaba's report.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub profile: Option<String>,
+    /// The cloud named in the TXT header ("Alibaba Cloud", "AWS").
+    #[serde(skip)]
+    pub cloud: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -84,7 +90,25 @@ impl HostReport {
                     .filter(|name| !name.is_empty()),
             ),
             boot_mode: boot::of(facts).mode.as_str().to_string(),
+            profile: None,
+            cloud: "Alibaba Cloud".to_string(),
         }
+    }
+
+    /// The report of a cloud profile other than Alibaba's: the same fields, its name in
+    /// `profile` and its cloud in the TXT header.
+    pub fn for_profile(
+        facts: &Facts,
+        checks: &[CheckResult],
+        time: &str,
+        profile: &crate::checks::profiles::Profile,
+    ) -> Self {
+        let mut report = HostReport::new(facts, checks, time);
+        if !profile.is_alibaba() {
+            report.profile = Some(profile.name.to_string());
+            report.cloud = profile.cloud.to_string();
+        }
+        report
     }
 
     /// "CloudLinux 7.3", "Debian GNU/Linux" (testing has no number), "unknown".
@@ -111,7 +135,10 @@ impl HostReport {
 
     pub fn to_txt(&self) -> String {
         let mut out = String::new();
-        out.push_str("The information you need to input when you import your image to Alibaba Cloud Website:\n");
+        out.push_str(&format!(
+            "The information you need to input when you import your image to {} Website:\n",
+            self.cloud
+        ));
         out.push_str(&format!("  Current system is: {}\n", self.platform));
         out.push_str(&format!(
             "  Distribution: {}\n",

@@ -44,6 +44,9 @@ pub struct SummaryRow {
     pub failed: usize,
     /// One verdict per check column ("OK", "WARNING", "FAILED"), empty for an unreachable host.
     pub checks: Vec<String>,
+    /// With several profiles: each profile's name and this host's status under it, written as
+    /// `<profile>_status` columns after the checks. Empty with one profile (no such columns).
+    pub profiles: Vec<(String, HostStatus)>,
 }
 
 impl SummaryRow {
@@ -63,6 +66,7 @@ impl SummaryRow {
             warning: 0,
             failed: 0,
             checks: Vec::new(),
+            profiles: Vec::new(),
         }
     }
 }
@@ -93,10 +97,25 @@ pub(crate) fn neutralise(cell: &str) -> String {
     }
 }
 
-/// The CSV text for `rows`, with one column per name in `check_names` after the fixed ones.
+/// The CSV text for `rows`, with one column per name in `check_names` after the fixed ones,
+/// then a `<profile>_status` column per profile the rows were checked against, when there
+/// were several.
 pub fn to_csv(rows: &[SummaryRow], check_names: &[&str]) -> Result<Vec<u8>, csv::Error> {
+    let mut profiles: Vec<&str> = Vec::new();
+    for (name, _) in rows.iter().flat_map(|r| &r.profiles) {
+        if !profiles.contains(&name.as_str()) {
+            profiles.push(name);
+        }
+    }
+    let profile_columns: Vec<String> = profiles.iter().map(|p| format!("{p}_status")).collect();
     let mut writer = csv::Writer::from_writer(Vec::new());
-    writer.write_record(FIXED_COLUMNS.iter().chain(check_names))?;
+    writer.write_record(
+        FIXED_COLUMNS
+            .iter()
+            .copied()
+            .chain(check_names.iter().copied())
+            .chain(profile_columns.iter().map(String::as_str)),
+    )?;
     for row in rows {
         let counts = [
             row.ok.to_string(),
@@ -115,7 +134,13 @@ pub fn to_csv(rows: &[SummaryRow], check_names: &[&str]) -> Result<Vec<u8>, csv:
         ]
         .map(neutralise);
         let checks = (0..check_names.len()).map(|i| row.checks.get(i).cloned().unwrap_or_default());
-        writer.write_record(text.into_iter().chain(counts).chain(checks))?;
+        let statuses = profiles.iter().map(|p| {
+            row.profiles.iter().find(|(name, _)| name == p).map_or_else(
+                || row.status.as_str().to_string(),
+                |(_, s)| s.as_str().to_string(),
+            )
+        });
+        writer.write_record(text.into_iter().chain(counts).chain(checks).chain(statuses))?;
     }
     writer
         .into_inner()
@@ -225,6 +250,7 @@ fn parse(bytes: &[u8], check_names: &[&str]) -> Result<Vec<SummaryRow>, (u64, St
             warning: count(warning)?,
             failed: count(failed)?,
             checks,
+            profiles: Vec::new(),
         });
     }
     Ok(rows)
@@ -266,6 +292,7 @@ mod tests {
             warning: 1,
             failed: 0,
             checks: vec!["OK".into(), "WARNING".into()],
+            profiles: Vec::new(),
         }
     }
 
