@@ -18,7 +18,7 @@ run=/srv/image-check-fleet/capture-fixtures-$$
 out=$(mktemp -d)
 trap 'tests/fleet/fleet.sh down "$run" >/dev/null 2>&1 || true; rm -rf "$out"' EXIT
 tests/fleet/fleet.sh up "$run" 60 "${specs[@]}"
-target/debug/image_check scan -q -i "$run/inventory.toml" -o "$out" --save-facts || true
+"${CARGO_TARGET_DIR:-target}"/debug/image_check scan -q -i "$run/inventory.toml" -o "$out" --save-facts || true
 for host in "${hosts[@]}"; do
   cp "$out/$host/capture.json.gz" "tests/data/captures/$host.json.gz"
   echo "tests/data/captures/$host.json.gz $(stat -c %s "tests/data/captures/$host.json.gz") bytes"

@@ -4,14 +4,16 @@
 
 use super::profiles::ProfileCheck;
 use super::{Check, Code, Source, Status, Verdict};
+use crate::facts::boot::BIOS_BOOT_GUID;
+use crate::facts::partition_table::PartitionType;
 use crate::facts::Facts;
 use crate::inventory::Thresholds;
 
 const CHECK: Check = Check {
     name: "boot_loader",
     title: "Check boot loader",
-    reads: "stat /boot/grub2/grub.cfg, /boot/grub/grub.cfg, /boot/grub/menu.lst, /boot/grub/grub.conf; EFI loaders under EFI/*/ of mounted FAT filesystems",
-    failed_means: "no GRUB configuration and no GRUB EFI loader: the import cannot configure the boot",
+    reads: "stat /boot/grub2/grub.cfg, /boot/grub/grub.cfg, /boot/grub/menu.lst, /boot/grub/grub.conf; EFI loaders under EFI/*/ of mounted FAT filesystems; the system disk's GPT partition types (a BIOS boot partition holds GRUB 2's core image)",
+    failed_means: "no GRUB configuration, no GRUB EFI loader and no BIOS boot partition: the import cannot configure the boot",
     warning_means: "the boot files could not be looked for",
     suggestion: "",
     codes: &[
@@ -59,10 +61,22 @@ fn evaluate(facts: &Facts, _: &Thresholds) -> Verdict {
                 .collect()
         })
         .unwrap_or_default();
-    match (files.first(), efi.first()) {
-        (Some(file), _) => Verdict::ok(format!("GRUB boots the system: {file}")),
-        (None, Some(loader)) => Verdict::ok(format!("GRUB boots the system by UEFI: {loader}")),
-        (None, None) => Verdict::failed(21001, "no GRUB configuration (/boot/grub2/grub.cfg, /boot/grub/grub.cfg, menu.lst) and no GRUB EFI loader"),
+    // Only GRUB 2 uses a BIOS boot partition: it holds its core image on a GPT disk.
+    let bios_boot = facts.boot.partitions.known().and_then(|parts| {
+        parts.iter().find(|p| {
+            matches!(&p.kind, PartitionType::Gpt(guid) if guid.eq_ignore_ascii_case(BIOS_BOOT_GUID))
+        })
+    });
+    match (files.first(), efi.first(), bios_boot) {
+        (Some(file), _, _) => Verdict::ok(format!("GRUB boots the system: {file}")),
+        (None, Some(loader), _) => {
+            Verdict::ok(format!("GRUB boots the system by UEFI: {loader}"))
+        }
+        (None, None, Some(part)) => Verdict::ok(format!(
+            "GRUB 2 boots the system: its core image is in the BIOS boot partition (partition {})",
+            part.number
+        )),
+        (None, None, None) => Verdict::failed(21001, "no GRUB configuration (/boot/grub2/grub.cfg, /boot/grub/grub.cfg, menu.lst), no GRUB EFI loader and no BIOS boot partition"),
     }
 }
 
@@ -70,6 +84,7 @@ fn evaluate(facts: &Facts, _: &Thresholds) -> Verdict {
 mod tests {
     use super::*;
     use crate::checks::tests::{compliant, verdict};
+    use crate::facts::partition_table::PartitionEntry;
     use crate::facts::Fact;
 
     #[test]
@@ -85,5 +100,13 @@ mod tests {
         assert_eq!(verdict(&CHECK, &f).status, Status::Ok);
         f.boot.efi_loaders = Fact::Known(vec!["/boot/efi/EFI/systemd/systemd-bootx64.efi".into()]);
         assert_eq!(verdict(&CHECK, &f).code, 21001);
+        f.boot.partitions = Fact::Known(vec![PartitionEntry {
+            number: 2,
+            kind: PartitionType::Gpt(BIOS_BOOT_GUID.into()),
+        }]);
+        assert_eq!(
+            verdict(&CHECK, &f).evidence,
+            "GRUB 2 boots the system: its core image is in the BIOS boot partition (partition 2)"
+        );
     }
 }
