@@ -1,7 +1,9 @@
 //! Check 22, os_supported: is the distribution and release one the cloud's import service
-//! lists? An unlisted one may still import, so this is a WARNING, never FAILED. The lists are
-//! the documents' as read when this file was written (see the sources); kernels per release,
-//! which AWS's table also lists, are not compared.
+//! lists, on an architecture it imports? An unlisted release may still import, so that is a
+//! WARNING; an architecture the import refuses is FAILED (AWS: no ARM64) or a WARNING where
+//! another way in exists (Google Cloud: Arm disks only by manual import). The lists are the
+//! documents' as read when this file was written (see the sources and the README); kernels
+//! per release, which AWS's table also lists, are not compared.
 
 use super::profiles::ProfileCheck;
 use super::{Check, Code, Source, Status, Verdict};
@@ -10,10 +12,31 @@ use crate::facts::Facts;
 /// os-release IDs and the major versions ("7", "22.04" for Ubuntu) a cloud lists.
 type Supported = &'static [(&'static str, &'static [&'static str])];
 
+/// What a cloud's import says about a distribution.
+struct Rule {
+    supported: Supported,
+    /// `uname -m` values the import takes.
+    architectures: &'static [&'static str],
+    /// The verdict on another architecture.
+    other_architecture: Status,
+}
+
+const AWS_RULE: Rule = Rule {
+    supported: AWS_SUPPORTED,
+    architectures: &["x86_64"],
+    other_architecture: Status::Failed,
+};
+
+const GCP_RULE: Rule = Rule {
+    supported: GCP_SUPPORTED,
+    architectures: &["x86_64"],
+    other_architecture: Status::Warning,
+};
+
 const AWS_SUPPORTED: Supported = &[
-    ("amzn", &["2"]),
-    ("centos", &["5", "6", "7", "8"]),
-    ("debian", &["6", "7", "8", "9", "10", "11"]),
+    ("amzn", &["2", "2023"]),
+    ("centos", &["5", "6", "7", "8", "9"]),
+    ("debian", &["6", "7", "10", "11", "12"]),
     ("fedora", &["18", "19", "20"]),
     ("ol", &["5", "6", "7"]),
     ("rhel", &["5", "6", "7", "8"]),
@@ -47,12 +70,12 @@ const CHECK: Check = Check {
     name: "os_supported",
     title: "Check operating system",
     reads: "/etc/os-release and the vendor release files (the report's distribution and version)",
-    failed_means: "never FAILED: an unlisted release may still import",
-    warning_means: "the distribution or its release is not in the cloud's list of supported operating systems, or it could not be identified",
+    failed_means: "the architecture is one the import refuses (AWS: ARM64)",
+    warning_means: "the distribution or its release is not in the cloud's list of supported operating systems, an architecture that needs another way in (Google Cloud: Arm, by manual import only), or the system could not be identified",
     suggestion: "",
     codes: &[
         Code { code: 22001, status: Status::Warning, meaning: "the distribution or release is not in the cloud's list" },
-        Code { code: 22099, status: Status::Warning, meaning: "the distribution could not be identified" },
+        Code { code: 22099, status: Status::Warning, meaning: "the distribution or the architecture could not be identified" },
     ],
     evaluate: |_, _| Verdict::ok(""),
 };
@@ -60,16 +83,26 @@ const CHECK: Check = Check {
 pub const AWS: ProfileCheck = ProfileCheck {
     check: Check {
         suggestion: "Import one of the releases VM Import/Export lists (Amazon Linux 2, CentOS 5-8, Debian, Fedora, Oracle Linux, RHEL 5-8, SLES 11-15, Ubuntu), or build the AMI from an AWS-published image of the distribution.",
-        evaluate: |facts, _| evaluate(facts, AWS_SUPPORTED),
+        codes: &[
+            Code { code: 22001, status: Status::Warning, meaning: "the distribution or release is not in VM Import/Export's list" },
+            Code { code: 22002, status: Status::Failed, meaning: "VM Import/Export does not import this architecture (ARM64 is not supported)" },
+            Code { code: 22099, status: Status::Warning, meaning: "the distribution or the architecture could not be identified" },
+        ],
+        evaluate: |facts, _| evaluate(facts, &AWS_RULE),
         ..CHECK
     },
-    sources: &[Source { title: "AWS VM Import/Export User Guide: System requirements, Operating systems (Linux/Unix, 64-bit only)", url: "https://docs.aws.amazon.com/vm-import/latest/userguide/prerequisites.html" }],
+    sources: &[Source { title: "AWS VM Import/Export User Guide: Requirements for resources, supported operating systems (Linux/Unix, 64-bit only; ARM64 not supported)", url: "https://docs.aws.amazon.com/vm-import/latest/userguide/prerequisites.html" }],
 };
 
 pub const GCP: ProfileCheck = ProfileCheck {
     check: Check {
         suggestion: "Import one of the operating systems the image import tool supports, or create the VM from a Google-provided image of the distribution.",
-        evaluate: |facts, _| evaluate(facts, GCP_SUPPORTED),
+        codes: &[
+            Code { code: 22001, status: Status::Warning, meaning: "the distribution or release is not in the image import tool's list" },
+            Code { code: 22002, status: Status::Warning, meaning: "the image import tool does not import Arm disks: import the boot disk manually" },
+            Code { code: 22099, status: Status::Warning, meaning: "the distribution or the architecture could not be identified" },
+        ],
+        evaluate: |facts, _| evaluate(facts, &GCP_RULE),
         ..CHECK
     },
     sources: &[
@@ -78,7 +111,24 @@ pub const GCP: ProfileCheck = ProfileCheck {
     ],
 };
 
-fn evaluate(facts: &Facts, supported: Supported) -> Verdict {
+fn evaluate(facts: &Facts, rule: &Rule) -> Verdict {
+    let arch = match facts.architecture.get() {
+        Ok(arch) => arch,
+        Err(reason) => {
+            return Verdict::warning(22099, format!("could not read the architecture: {reason}"))
+        }
+    };
+    if !rule.architectures.contains(&arch.as_str()) {
+        let evidence = format!(
+            "the architecture is {arch}; the import takes {}",
+            rule.architectures.join(", ")
+        );
+        return match rule.other_architecture {
+            Status::Failed => Verdict::failed(22002, evidence),
+            _ => Verdict::warning(22002, evidence),
+        };
+    }
+    let supported = rule.supported;
     let os = match facts.os.get() {
         Ok(os) => os,
         Err(reason) => {
@@ -132,5 +182,14 @@ mod tests {
         assert_eq!(verdict(&GCP.check, &f).status, Status::Ok);
         f.os = Fact::unknown("no release file");
         assert_eq!(verdict(&GCP.check, &f).code, 22099);
+        let mut f = compliant();
+        f.architecture = Fact::Known("aarch64".into());
+        let v = verdict(&AWS.check, &f);
+        assert_eq!((v.status, v.code), (Status::Failed, 22002));
+        assert_eq!(
+            v.evidence,
+            "the architecture is aarch64; the import takes x86_64"
+        );
+        assert_eq!(verdict(&GCP.check, &f).status, Status::Warning);
     }
 }

@@ -11,6 +11,7 @@ use super::diff::ChangeKind;
 use super::files::{safe_dir_name, ReportPaths};
 use super::fleet_view::{aggregate, Aggregates, FleetView};
 use super::summary::{HostStatus, SummaryRow};
+use crate::checks::profiles::PROFILES;
 
 /// The report.html text of `view`.
 pub fn render(view: &FleetView) -> String {
@@ -38,7 +39,12 @@ pub fn render(view: &FleetView) -> String {
     ));
     totals_tiles(&mut out, &agg);
 
-    let mut nav = vec![("matrix", "Checks by host")];
+    let clouds = cloud_names(view.rows);
+    let mut nav = Vec::new();
+    if !clouds.is_empty() {
+        nav.push(("clouds", "Where can each host go?"));
+    }
+    nav.push(("matrix", "Checks by host"));
     if agg.changes.is_some() {
         nav.push(("changes", "Changes since the baseline"));
     }
@@ -53,6 +59,7 @@ pub fn render(view: &FleetView) -> String {
     }
     out.push_str("</nav>\n");
 
+    cloud_matrix(&mut out, view.rows, &clouds);
     matrix(&mut out, view, &agg);
     changes(&mut out, view, &agg);
     failing_checks(&mut out, &agg);
@@ -105,6 +112,79 @@ fn status_rank(status: HostStatus) -> u8 {
         HostStatus::Unreachable => 4,
         HostStatus::Interrupted => 0,
     }
+}
+
+/// The profiles the rows were checked against, in order, when there were several.
+fn cloud_names(rows: &[SummaryRow]) -> Vec<&str> {
+    let mut names: Vec<&str> = Vec::new();
+    for (name, _) in rows.iter().flat_map(|r| &r.profiles) {
+        if !names.contains(&name.as_str()) {
+            names.push(name);
+        }
+    }
+    names
+}
+
+/// The host × cloud matrix: each host's status under each profile, linked to that profile's
+/// JSON report.
+fn cloud_matrix(out: &mut String, rows: &[SummaryRow], clouds: &[&str]) {
+    if clouds.is_empty() {
+        return;
+    }
+    out.push_str(
+        "<h2 id=\"clouds\">Where can each host go?</h2>\n<p class=\"legend\">Each cloud's \
+         profile, by its worst check (<code>image_check checks --profile NAME</code> lists \
+         them).</p>\n<div class=\"scroll\"><table class=\"matrix\" id=\"cloud-table\">\n\
+         <thead><tr><th>host</th>",
+    );
+    for name in clouds {
+        let cloud = PROFILES
+            .iter()
+            .find(|p| p.name == *name)
+            .map_or(*name, |p| p.cloud);
+        out.push_str(&format!("<th>{}</th>", escape(cloud)));
+    }
+    out.push_str("</tr></thead>\n<tbody>\n");
+    for row in rows {
+        let host = escape(&row.host);
+        out.push_str(&format!("<tr><th scope=\"row\">{host}</th>"));
+        if row.profiles.is_empty() {
+            let status = row.status.as_str();
+            out.push_str(&format!(
+                "<td class=\"v {status} reason\" colspan=\"{}\">{}</td></tr>\n",
+                clouds.len(),
+                escape(&row.reason)
+            ));
+            continue;
+        }
+        let dir = safe_dir_name(&row.host);
+        for name in clouds {
+            let status = row
+                .profiles
+                .iter()
+                .find(|(p, _)| p == name)
+                .map_or("", |(_, s)| s.as_str());
+            let json = if *name == "alibaba" {
+                json_name()
+            } else {
+                format!("image_check_report_{name}.json")
+            };
+            let verdict = match status {
+                "ok" => "OK",
+                "warning" => "WARNING",
+                "failed" => "FAILED",
+                _ => "",
+            };
+            out.push_str(&format!(
+                "<td class=\"v {status}\" title=\"{}: {status}\"><a href=\"{dir}/{}\">{}</a></td>",
+                escape(name),
+                url_segment(&json),
+                cell_text(verdict)
+            ));
+        }
+        out.push_str("</tr>\n");
+    }
+    out.push_str("</tbody>\n</table></div>\n");
 }
 
 fn matrix(out: &mut String, view: &FleetView, agg: &Aggregates) {
