@@ -421,6 +421,7 @@ async fn run_scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
         ),
         groups: groups_of(&targets),
         fail_on: args.baseline.fail_on,
+        check_names,
     };
     let code = finish_fleet(&rows, &fleet, baseline.as_deref(), args.quiet || args.json)?;
     if let Some(keep) = args.keep {
@@ -521,6 +522,8 @@ struct Fleet<'a> {
     record: RunRecord,
     groups: Vec<(String, Vec<String>)>,
     fail_on: FailOn,
+    /// summary.csv's check columns: the first profile's checks.
+    check_names: Vec<&'static str>,
 }
 
 /// The start of a run.json: when, which tool, which inventory, which baseline and shard.
@@ -549,7 +552,7 @@ fn finish_fleet(
     baseline: Option<&[SummaryRow]>,
     quiet: bool,
 ) -> anyhow::Result<ExitCode> {
-    let check_names = checks::names();
+    let check_names = &fleet.check_names;
     let count = |s: HostStatus| run::count(rows, s);
     let mut record = fleet.record.clone();
     if record.finished.is_empty() {
@@ -564,7 +567,7 @@ fn finish_fleet(
     let outcome = RunOutcome {
         dir: fleet.dir,
         rows,
-        check_names: &check_names,
+        check_names,
         groups: &fleet.groups,
         record,
         baseline,
@@ -628,6 +631,7 @@ fn run_merge(args: MergeArgs) -> anyhow::Result<ExitCode> {
         record,
         groups: groups_of(&targets),
         fail_on: args.baseline.fail_on,
+        check_names,
     };
     finish_fleet(&merged.rows, &fleet, baseline.as_deref(), args.quiet)
 }
@@ -766,6 +770,7 @@ async fn run_evaluate(args: EvaluateArgs) -> anyhow::Result<ExitCode> {
         record: run_record(started, &inventory, &args.baseline, None),
         groups: Vec::new(),
         fail_on: args.baseline.fail_on,
+        check_names,
     };
     finish_fleet(&rows, &fleet, baseline.as_deref(), args.quiet)
 }

@@ -247,9 +247,11 @@ pub fn should_fail(fail_on: FailOn, changes: &[Change], new: &[SummaryRow]) -> b
     };
     match fail_on {
         FailOn::Never => false,
-        FailOn::AnyFailed => new
-            .iter()
-            .any(|r| matches!(r.status, HostStatus::Failed | HostStatus::Unreachable)),
+        // With several profiles, a check FAILED for any cloud counts.
+        FailOn::AnyFailed => new.iter().any(|r| {
+            matches!(r.status, HostStatus::Failed | HostStatus::Unreachable)
+                || r.profiles.iter().any(|(_, s)| *s == HostStatus::Failed)
+        }),
         FailOn::NewFailed => changes
             .iter()
             .any(|c| c.kind == ChangeKind::NewFailed || newly_unreachable(c)),
@@ -304,6 +306,21 @@ pub(crate) mod tests {
             checks: checks.iter().map(|c| c.to_string()).collect(),
             ..SummaryRow::bare(host, "", status, "")
         }
+    }
+
+    #[test]
+    fn any_failed_counts_a_failure_under_any_profile() {
+        let mut row = reachable("web", &["OK", "WARNING"]);
+        assert!(!should_fail(
+            FailOn::AnyFailed,
+            &[],
+            std::slice::from_ref(&row)
+        ));
+        row.profiles = vec![
+            ("alibaba".into(), HostStatus::Warning),
+            ("azure".into(), HostStatus::Failed),
+        ];
+        assert!(should_fail(FailOn::AnyFailed, &[], &[row]));
     }
 
     fn unreachable(host: &str) -> SummaryRow {

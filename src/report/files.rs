@@ -113,6 +113,18 @@ mod tests {
     use super::*;
 
     #[test]
+    fn profile_reports_are_named_beside_alibabas() {
+        let dir = Path::new("out/web");
+        assert_eq!(
+            ReportPaths::for_profile(dir, "2026-01-02_03-04-05", "aws"),
+            ReportPaths {
+                txt: dir.join("image_check_report_aws_2026-01-02_03-04-05.txt"),
+                json: dir.join("image_check_report_aws.json"),
+            }
+        );
+    }
+
+    #[test]
     fn plain_names_are_kept() {
         assert_eq!(safe_dir_name("web-01.example.com"), "web-01.example.com");
         assert_eq!(safe_dir_name("db_2"), "db_2");

@@ -222,6 +222,23 @@ mod tests {
     }
 
     #[test]
+    fn a_cloud_profile_report_names_its_cloud_and_profile_and_alibaba_stays_the_seed() {
+        use crate::checks::profiles::{ALIBABA, AZURE};
+        let azure = HostReport::for_profile(&facts(), &[check()], "t", &AZURE);
+        assert!(azure.to_txt().starts_with(
+            "The information you need to input when you import your image to Microsoft Azure Website:\n"
+        ));
+        let json: serde_json::Value = serde_json::from_str(&azure.to_json()).unwrap();
+        assert_eq!(json["profile"], "azure");
+        let alibaba = HostReport::for_profile(&facts(), &[check()], "t", &ALIBABA);
+        assert_eq!(alibaba, HostReport::new(&facts(), &[check()], "t"));
+        assert!(!alibaba.to_json().contains("\"profile\""));
+        assert!(alibaba.to_txt().starts_with(
+            "The information you need to input when you import your image to Alibaba Cloud Website:\n"
+        ));
+    }
+
+    #[test]
     fn json_has_the_seed_fields_in_order() {
         let json = HostReport::new(&facts(), &[check()], "2018-05-14_19-18-10").to_json();
         let keys: Vec<&str> = json

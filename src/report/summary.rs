@@ -313,6 +313,32 @@ mod tests {
     }
 
     #[test]
+    fn several_profiles_add_a_status_column_each_after_the_checks() {
+        let mut web = row("web-01", HostStatus::Warning, "ssh");
+        web.profiles = vec![
+            ("alibaba".into(), HostStatus::Warning),
+            ("azure".into(), HostStatus::Failed),
+        ];
+        let down = row("db-01", HostStatus::Unreachable, "connection refused");
+        let text = String::from_utf8(to_csv(&[web, down], &["driver", "ssh"]).unwrap()).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines[0].ends_with(",failed,driver,ssh,alibaba_status,azure_status"));
+        assert!(
+            lines[1].ends_with(",OK,WARNING,warning,failed"),
+            "{}",
+            lines[1]
+        );
+        assert!(
+            lines[2].ends_with(",unreachable,unreachable"),
+            "{}",
+            lines[2]
+        );
+        // Read back, the profile columns are ignored like any unknown column.
+        let rows = from_csv(text.as_bytes(), &["driver", "ssh"]).unwrap();
+        assert_eq!(rows[0].checks, ["OK", "WARNING"]);
+    }
+
+    #[test]
     fn formula_cells_are_neutralised_and_csv_stays_parseable() {
         let rows = [row("=cmd|' /C calc'!A0", HostStatus::Failed, "+1\n@x")];
         let bytes = to_csv(&rows, &[]).unwrap();
