@@ -52,6 +52,9 @@ enum Commands {
         /// Folder for the TXT and JSON reports.
         #[arg(short = 'p', long = "path", default_value = ".")]
         path: PathBuf,
+        /// Target clouds, as for scan: alibaba (default), aws, azure, gcp, all, or a comma list.
+        #[arg(long, default_value = "alibaba")]
+        profile: String,
         #[command(flatten)]
         thresholds: ThresholdArgs,
     },
@@ -775,22 +778,30 @@ async fn run_evaluate(args: EvaluateArgs) -> anyhow::Result<ExitCode> {
     finish_fleet(&rows, &fleet, baseline.as_deref(), args.quiet)
 }
 
-async fn run_local(dir: &Path, thresholds: Thresholds) -> anyhow::Result<ExitCode> {
+async fn run_local(dir: &Path, profile: &str, thresholds: Thresholds) -> anyhow::Result<ExitCode> {
+    let chosen = profiles::parse(profile).map_err(UsageError)?;
     std::fs::create_dir_all(dir)
         .with_context(|| format!("cannot create the report folder {}", dir.display()))?;
     let facts = facts::collect(&LocalTransport::default()).await;
     let time = scan::timestamp();
-    let results = checks::evaluate(&facts, &thresholds);
-    let report = HostReport::new(&facts, &results, &time);
-    emit!("{}", console::local_header(&report));
-    let paths = scan::write_host_files(dir, &report, None)
-        .with_context(|| format!("cannot write the reports into {}", dir.display()))?;
-    let shown = std::path::absolute(&paths.txt).unwrap_or(paths.txt.clone());
-    emit!(
-        "{}",
-        console::local_results(&report, &shown.display().to_string())
-    );
-    let failed = results.iter().any(|c| c.status == checks::Status::Failed);
+    let mut failed = false;
+    for (index, profile) in chosen.iter().enumerate() {
+        let results = profile.evaluate(&facts, &thresholds);
+        let report = HostReport::for_profile(&facts, &results, &time, profile);
+        if index == 0 {
+            emit!("{}", console::local_header(&report));
+        } else {
+            emit!("\n{}\n", profile.cloud);
+        }
+        let paths = scan::write_host_files(dir, &report, None)
+            .with_context(|| format!("cannot write the reports into {}", dir.display()))?;
+        let shown = std::path::absolute(&paths.txt).unwrap_or(paths.txt.clone());
+        emit!(
+            "{}",
+            console::local_results(&report, &shown.display().to_string())
+        );
+        failed |= results.iter().any(|c| c.status == checks::Status::Failed);
+    }
     Ok(if failed {
         ExitCode::from(1)
     } else {
@@ -832,9 +843,15 @@ fn main() -> ExitCode {
     };
     let outcome = match cli.command {
         Commands::Scan(args) => runtime.block_on(run_scan(args)),
-        Commands::Local { path, thresholds } => {
-            runtime.block_on(run_local(&path, thresholds.apply(Thresholds::default())))
-        }
+        Commands::Local {
+            path,
+            profile,
+            thresholds,
+        } => runtime.block_on(run_local(
+            &path,
+            &profile,
+            thresholds.apply(Thresholds::default()),
+        )),
         Commands::Evaluate(args) => runtime.block_on(run_evaluate(args)),
         Commands::Checks { json, profile } => print_checks(json, &profile),
         Commands::Merge(args) => run_merge(args),

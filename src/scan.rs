@@ -180,13 +180,22 @@ async fn collect_over_ssh(
 /// shippers: the summary row's fields and, for a reached host, its Alibaba report.
 pub fn print_json_line(row: &SummaryRow, report: Option<&HostReport>) {
     use std::io::Write;
-    let line = serde_json::json!({
+    let mut line = serde_json::json!({
         "host": row.host,
         "address": row.address,
         "status": row.status.as_str(),
         "reason": row.reason,
         "report": report,
     });
+    // With several profiles: each one's status, {"alibaba": "ok", "azure": "failed"}.
+    if !row.profiles.is_empty() {
+        line["profiles"] = row
+            .profiles
+            .iter()
+            .map(|(name, status)| (name.clone(), status.as_str().into()))
+            .collect::<serde_json::Map<_, _>>()
+            .into();
+    }
     // One write per line, so lines of hosts finishing together never interleave.
     let _ = std::io::stdout()
         .lock()
@@ -225,6 +234,7 @@ pub fn report_host(
     let time = timestamp();
     let dir = output.join(safe_dir_name(&host.name));
     let mut row = None;
+    let mut first_report = None;
     let mut statuses = Vec::new();
     let mut failures = Vec::new();
     for (index, profile) in profiles.iter().enumerate() {
@@ -237,10 +247,8 @@ pub fn report_host(
             failures.push(format!("{} report not written: {e}", profile.name));
         }
         if index == 0 {
-            if json_lines {
-                print_json_line(&reached_row(host, &report, &checks), Some(&report));
-            }
             row = Some(reached_row(host, &report, &checks));
+            first_report = Some(report);
         }
     }
     let mut row =
@@ -250,6 +258,9 @@ pub fn report_host(
     }
     if !failures.is_empty() {
         row.reason = format!("{}; {}", failures.join("; "), row.reason);
+    }
+    if json_lines {
+        print_json_line(&row, first_report.as_ref());
     }
     row
 }

@@ -77,7 +77,8 @@ const CHECK: Check = Check {
         Code { code: 22001, status: Status::Warning, meaning: "the distribution or release is not in the cloud's list" },
         Code { code: 22099, status: Status::Warning, meaning: "the distribution or the architecture could not be identified" },
     ],
-    evaluate: |_, _| Verdict::ok(""),
+    // Each cloud sets its own codes and rule; this one is AWS's.
+    evaluate: |facts, _| evaluate(facts, &AWS_RULE),
 };
 
 pub const AWS: ProfileCheck = ProfileCheck {
