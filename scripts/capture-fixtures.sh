@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Records a capture of every fixture host of the test fleet into tests/data/captures/HOST.json.gz:
 # starts the fleet (real sshd hosts on 127.60.x.y, as root), scans it with --save-facts and
-# keeps each host's capture.json.gz. Run it after changing a fixture or the collector; the
+# keeps each host's capture.json.gz. It scans with --profile all, so the captures also hold
+# what only the cloud profiles read. Run it after changing a fixture or the collector; the
 # replay tests (tests/checks_fleet.rs) evaluate these files with no network.
 #
 #   scripts/capture-fixtures.sh [HOST...]    default: every folder of tests/fleet/hosts
@@ -18,7 +19,7 @@ run=/srv/image-check-fleet/capture-fixtures-$$
 out=$(mktemp -d)
 trap 'tests/fleet/fleet.sh down "$run" >/dev/null 2>&1 || true; rm -rf "$out"' EXIT
 tests/fleet/fleet.sh up "$run" 60 "${specs[@]}"
-"${CARGO_TARGET_DIR:-target}"/debug/image_check scan -q -i "$run/inventory.toml" -o "$out" --save-facts || true
+"${CARGO_TARGET_DIR:-target}"/debug/image_check scan -q -i "$run/inventory.toml" -o "$out" --save-facts --profile all || true
 for host in "${hosts[@]}"; do
   cp "$out/$host/capture.json.gz" "tests/data/captures/$host.json.gz"
   echo "tests/data/captures/$host.json.gz $(stat -c %s "tests/data/captures/$host.json.gz") bytes"

@@ -782,7 +782,8 @@ async fn run_local(dir: &Path, profile: &str, thresholds: Thresholds) -> anyhow:
     let chosen = profiles::parse(profile).map_err(UsageError)?;
     std::fs::create_dir_all(dir)
         .with_context(|| format!("cannot create the report folder {}", dir.display()))?;
-    let facts = facts::collect(&LocalTransport::default()).await;
+    let cloud = chosen.iter().any(|p| !p.is_alibaba());
+    let facts = facts::collect_with(&LocalTransport::default(), cloud).await;
     let time = scan::timestamp();
     let mut failed = false;
     for (index, profile) in chosen.iter().enumerate() {

@@ -157,14 +157,16 @@ async fn collect_over_ssh(
         options.host_budget,
     );
     let transport = ssh::connect(ctx, target, limits).await?;
+    // What only the cloud profiles need is read only when one of them runs.
+    let cloud = options.profiles.iter().any(|p| !p.is_alibaba());
     let (facts, answers) = if options.save_facts {
         let recorder = Recorder::new(&transport);
-        let facts = facts::collect(&recorder).await;
+        let facts = facts::collect_with(&recorder, cloud).await;
         // Writing JSON into memory cannot fail; a capture that could not be kept is only
         // missing from the folder, the report is not.
         (facts, recorder.into_recording().ok())
     } else {
-        (facts::collect(&transport).await, None)
+        (facts::collect_with(&transport, cloud).await, None)
     };
     if transport.is_closed() && transport.successes() == 0 {
         return Err(

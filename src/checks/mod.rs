@@ -139,12 +139,12 @@ pub struct Source {
 /// Where Alibaba's 16 checks come from: its own image_check tool and the import guide.
 pub const ALIBABA_SOURCES: &[Source] = &[
     Source {
-        title: "Alibaba Cloud ECS: Use the image check tool (image_check), the seed of these checks",
+        title: "Alibaba Cloud ECS: Check whether an image meets the import requirements (the image_check tool these checks follow, and the check items)",
         url: "https://www.alibabacloud.com/help/en/ecs/user-guide/check-whether-an-image-meets-the-import-requirements",
     },
     Source {
-        title: "Alibaba Cloud ECS: Instructions for importing images",
-        url: "https://www.alibabacloud.com/help/en/ecs/user-guide/instructions-for-importing-images",
+        title: "Alibaba Cloud ECS API: ImportImage (Platform, BootMode)",
+        url: "https://www.alibabacloud.com/help/doc-detail/25542.htm",
     },
 ];
 

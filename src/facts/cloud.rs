@@ -37,17 +37,28 @@ pub struct CloudFacts {
 
 impl Default for CloudFacts {
     fn default() -> Self {
-        const OLD: &str = "not collected by the image_check version that saved these facts";
+        CloudFacts::unknown("not collected by the image_check version that saved these facts")
+    }
+}
+
+impl CloudFacts {
+    /// Every fact Unknown for `reason`.
+    pub fn unknown(reason: &str) -> Self {
         CloudFacts {
-            cmdline: Fact::unknown(OLD),
-            default_grub: Fact::unknown(OLD),
-            grub_files: Fact::unknown(OLD),
-            cloud_init_files: Fact::unknown(OLD),
-            cloud_cfg: Fact::unknown(OLD),
-            waagent_files: Fact::unknown(OLD),
-            persistent_net_rules: Fact::unknown(OLD),
-            network_files: Fact::unknown(OLD),
+            cmdline: Fact::unknown(reason),
+            default_grub: Fact::unknown(reason),
+            grub_files: Fact::unknown(reason),
+            cloud_init_files: Fact::unknown(reason),
+            cloud_cfg: Fact::unknown(reason),
+            waagent_files: Fact::unknown(reason),
+            persistent_net_rules: Fact::unknown(reason),
+            network_files: Fact::unknown(reason),
         }
+    }
+
+    /// What a scan for Alibaba's profile alone keeps: it reads nothing more than it always did.
+    pub fn not_asked() -> Self {
+        CloudFacts::unknown("not read: the scan asked for no cloud profile (--profile)")
     }
 }
 

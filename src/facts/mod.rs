@@ -256,8 +256,14 @@ fn single_word(text: Result<String, String>, what: &str) -> Fact<String> {
     }))
 }
 
-/// Collects every fact over `transport`.
+/// Collects every fact over `transport`, the cloud profiles' too.
 pub async fn collect<T: Transport>(t: &T) -> Facts {
+    collect_with(t, true).await
+}
+
+/// Collects the facts over `transport`; those only the cloud profiles read ([`cloud`]) when
+/// `cloud` is set, so that a scan for Alibaba alone asks what it always asked.
+pub async fn collect_with<T: Transport>(t: &T, cloud: bool) -> Facts {
     let release_reads = release_sources(t);
     let unit_states = join_all(ENABLED_UNITS.iter().map(|unit| unit_enabled(t, unit)));
     let (
@@ -319,7 +325,13 @@ pub async fn collect<T: Transport>(t: &T) -> Facts {
         partition_table_fact(t, &system_disk),
         sys_firmware_efi(t),
         efi_loaders(t, &mounts),
-        cloud::collect(t),
+        async {
+            if cloud {
+                cloud::collect(t).await
+            } else {
+                cloud::CloudFacts::not_asked()
+            }
+        },
     );
 
     Facts {
