@@ -32,6 +32,9 @@ struct Drivers {
     block: &'static [&'static str],
     /// The bus the block driver sits on: needed at boot as much as the driver itself.
     transport: &'static [&'static str],
+    /// Whether a kernel without the transport at all is fine: nvme_core was split out of
+    /// nvme in Linux 4.5, so older kernels (RHEL 7's 3.10) have nvme alone.
+    transport_optional: bool,
     net: &'static [&'static str],
     /// The OK evidence's first words ("kvm driver exists").
     ok: &'static str,
@@ -45,6 +48,7 @@ struct Drivers {
 const VIRTIO: Drivers = Drivers {
     block: &["virtio_blk", "virtio_scsi"],
     transport: &["virtio_pci"],
+    transport_optional: false,
     net: &["virtio_net"],
     ok: "kvm driver exists",
     absent: Status::Failed,
@@ -55,6 +59,7 @@ const VIRTIO: Drivers = Drivers {
 const GCP_DRIVERS: Drivers = Drivers {
     block: &["virtio_scsi"],
     transport: &["virtio_pci"],
+    transport_optional: false,
     net: &["virtio_net"],
     ok: "virtio-scsi and virtio-net drivers exist",
     absent: Status::Failed,
@@ -64,6 +69,7 @@ const GCP_DRIVERS: Drivers = Drivers {
 const AZURE_DRIVERS: Drivers = Drivers {
     block: &["hv_storvsc"],
     transport: &["hv_vmbus"],
+    transport_optional: false,
     net: &["hv_netvsc"],
     ok: "Hyper-V drivers exist",
     absent: Status::Failed,
@@ -75,6 +81,7 @@ const AZURE_DRIVERS: Drivers = Drivers {
 const AWS_DRIVERS: Drivers = Drivers {
     block: &["nvme"],
     transport: &["nvme_core"],
+    transport_optional: true,
     net: &["ena"],
     ok: "NVMe and ENA drivers exist",
     absent: Status::Warning,
@@ -188,17 +195,15 @@ fn evaluate(facts: &Facts, rule: &Drivers) -> Verdict {
     let modules = d.modules.known().unwrap_or(&no_set);
     let initramfs = d.initramfs.known();
     // The weaker of the block driver and its transport decides whether the disk appears.
-    let (block_names, block) = [
-        (
-            block_alternatives,
-            availability(block_alternatives, config, builtin, modules, initramfs),
-        ),
-        (
-            transport,
-            availability(transport, config, builtin, modules, initramfs),
-        ),
-    ]
+    let bus = availability(transport, config, builtin, modules, initramfs);
+    let bus = (!(rule.transport_optional && bus == DriverAvailability::Absent))
+        .then_some((transport, bus));
+    let (block_names, block) = [(
+        block_alternatives,
+        availability(block_alternatives, config, builtin, modules, initramfs),
+    )]
     .into_iter()
+    .chain(bus)
     .max_by_key(|(_, found)| weakness(*found))
     .unwrap_or((block_alternatives, DriverAvailability::Absent));
     // The network driver loads after the root file system is mounted: it need not be in
@@ -343,6 +348,30 @@ mod tests {
             "{}",
             v.evidence
         );
+    }
+
+    #[test]
+    fn a_kernel_older_than_nvme_core_needs_nvme_alone_on_aws() {
+        let mut f = compliant();
+        f.drivers.kernel_config = Fact::Known(BTreeMap::new());
+        f.drivers.modules = set(&["nvme", "ena", "virtio_blk"]);
+        f.drivers.initramfs = set(&["nvme"]);
+        let v = verdict(&AWS.check, &f);
+        assert_eq!(v.status, Status::Ok, "{v:?}");
+        assert_eq!(
+            v.evidence,
+            "NVMe and ENA drivers exist: nvme in the initramfs, ena a module (kernel 3.10.0-1160.el7.x86_64)"
+        );
+        f.drivers.modules = set(&["nvme", "nvme_core", "ena"]);
+        let v = verdict(&AWS.check, &f);
+        assert_eq!((v.status, v.code), (Status::Warning, 1002));
+        f.drivers.modules = set(&["ena"]);
+        f.drivers.initramfs = set(&[]);
+        let v = verdict(&AWS.check, &f);
+        assert_eq!((v.status, v.code), (Status::Warning, 1001));
+        let v = verdict(&AZURE.check, &f);
+        assert_eq!((v.status, v.code), (Status::Failed, 1001));
+        assert_eq!(v.evidence, "no hv_vmbus in kernel 3.10.0-1160.el7.x86_64; no hv_ module is loaded now (the source is not Hyper-V)");
     }
 
     #[test]
