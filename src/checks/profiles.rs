@@ -11,8 +11,9 @@
 use serde::Serialize;
 
 use super::{
-    boot_loader, cloud_init, dhcp, driver, mac_binding, os_supported, root_filesystem,
-    serial_console, ssh_login, swap, Check, CheckResult, Source, ALIBABA_SOURCES, ALL,
+    boot_loader, cloud_init, device_id, dhcp, driver, mac_binding, os_supported, partition_table,
+    root_filesystem, serial_console, ssh_login, swap, Check, CheckResult, Source, ALIBABA_SOURCES,
+    ALL,
 };
 use crate::facts::Facts;
 use crate::inventory::Thresholds;
@@ -77,29 +78,21 @@ pub(crate) const fn with_suggestion(
     }
 }
 
-const ALIBABA_CHECKS: &[ProfileCheck] = &[
-    alibaba(ALL[0]),
-    alibaba(ALL[1]),
-    alibaba(ALL[2]),
-    alibaba(ALL[3]),
-    alibaba(ALL[4]),
-    alibaba(ALL[5]),
-    alibaba(ALL[6]),
-    alibaba(ALL[7]),
-    alibaba(ALL[8]),
-    alibaba(ALL[9]),
-    alibaba(ALL[10]),
-    alibaba(ALL[11]),
-    alibaba(ALL[12]),
-    alibaba(ALL[13]),
-    alibaba(ALL[14]),
-    alibaba(ALL[15]),
-];
+/// Alibaba's checks, each with Alibaba's sources.
+const ALIBABA_CHECKS: [ProfileCheck; ALL.len()] = {
+    let mut checks = [alibaba(ALL[0]); ALL.len()];
+    let mut i = 1;
+    while i < ALL.len() {
+        checks[i] = alibaba(ALL[i]);
+        i += 1;
+    }
+    checks
+};
 
 pub const ALIBABA: Profile = Profile {
     name: "alibaba",
     cloud: "Alibaba Cloud",
-    checks: ALIBABA_CHECKS,
+    checks: &ALIBABA_CHECKS,
 };
 
 const AWS_IMPORT_LIMITS: Source = Source {
@@ -138,12 +131,12 @@ pub const AWS: Profile = Profile {
         driver::AWS,
         ssh_login::CLOUD_SSH,
         with_suggestion(
-            ALL[8],
+            device_id::CHECK,
             "Mount file systems by UUID= (see blkid) in /etc/fstab: VM Import/Export replaces device names by UUIDs where it can and adds nofail where it cannot.",
             &[AWS_MODIFICATIONS, AWS_IMPORT_LIMITS],
         ),
         with_suggestion(
-            ALL[11],
+            partition_table::CHECK,
             "Use an MBR partition table and legacy BIOS boot, or a GPT disk that boots by UEFI imported with --boot-mode uefi (uefi-preferred is not accepted for imports).",
             &[AWS_BOOT_MODES, AWS_IMPORT_LIMITS],
         ),
@@ -162,12 +155,12 @@ pub const AZURE: Profile = Profile {
         driver::AZURE,
         ssh_login::CLOUD_SSH,
         with_suggestion(
-            ALL[8],
+            device_id::CHECK,
             "Mount file systems by UUID= (see blkid) in /etc/fstab: device names change on Azure.",
             &[AZURE_GENERIC],
         ),
         with_suggestion(
-            ALL[11],
+            partition_table::CHECK,
             "Use an MBR partition table for a generation 1 VM (BIOS), or a GPT disk that boots by UEFI for a generation 2 VM.",
             &[AZURE_GENERATIONS, AZURE_GENERIC],
         ),
@@ -185,7 +178,7 @@ pub const GCP: Profile = Profile {
         driver::GCP,
         ssh_login::CLOUD_SSH,
         with_suggestion(
-            ALL[11],
+            partition_table::CHECK,
             "Use an MBR partition table with GRUB in the MBR, or a GPT disk that boots by UEFI (import it with UEFI compatibility).",
             &[GCP_IMPORT, GCP_PRECHECK],
         ),

@@ -3,7 +3,7 @@
 //! boot and accepts its configuration" counts; PermitRootLogin is no concern of theirs.
 
 use super::profiles::ProfileCheck;
-use super::{Check, Code, Source, Status, Verdict, ALL};
+use super::{ssh, Check, Code, Source, Status, Verdict};
 use crate::facts::Facts;
 use crate::inventory::Thresholds;
 
@@ -21,7 +21,7 @@ pub const CLOUD_SSH: ProfileCheck = ProfileCheck {
             Code { code: 6099, status: Status::Warning, meaning: "the service state or sshd's configuration could not be read" },
         ],
         evaluate,
-        ..ALL[5]
+        ..ssh::CHECK
     },
     sources: &[
         Source { title: "AWS VM Import/Export User Guide: Limitations (Linux: Secure Shell (SSH) must be enabled for remote access)", url: "https://docs.aws.amazon.com/vm-import/latest/userguide/limitations-image-importing.html" },
@@ -31,7 +31,7 @@ pub const CLOUD_SSH: ProfileCheck = ProfileCheck {
 };
 
 fn evaluate(facts: &Facts, thresholds: &Thresholds) -> Verdict {
-    let verdict = (ALL[5].evaluate)(facts, thresholds);
+    let verdict = (ssh::CHECK.evaluate)(facts, thresholds);
     if verdict.code == ROOT_LOGIN {
         Verdict::ok(format!("sshd is enabled ({})", verdict.evidence))
     } else {
@@ -56,7 +56,7 @@ mod tests {
             &sshd_config::console(),
             None,
         )));
-        assert_eq!(verdict(&ALL[5], &f).code, ROOT_LOGIN);
+        assert_eq!(verdict(&ssh::CHECK, &f).code, ROOT_LOGIN);
         let v = verdict(&CLOUD_SSH.check, &f);
         assert_eq!(v.status, Status::Ok, "{v:?}");
     }
