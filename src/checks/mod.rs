@@ -12,6 +12,7 @@ mod dhcp;
 mod disk_size;
 mod disk_usage;
 mod driver;
+mod encryption;
 mod filesystem;
 mod firewall;
 mod inode_usage;
@@ -31,6 +32,7 @@ mod shadow;
 mod ssh;
 mod ssh_login;
 mod swap;
+mod virtual_machine;
 
 use serde::{Deserialize, Serialize};
 
@@ -418,6 +420,11 @@ pub(crate) mod tests {
                     path: "/etc/sysconfig/network-scripts/ifcfg-eth0".into(),
                     text: "DEVICE=eth0\nBOOTPROTO=dhcp\nONBOOT=yes\n".into(),
                 }]),
+                dmi: Fact::Known(Some(crate::facts::cloud::Dmi {
+                    sys_vendor: "QEMU".into(),
+                    product_name: "Standard PC (i440FX + PIIX, 1996)".into(),
+                })),
+                crypttab: Fact::Known(None),
             },
         }
     }

@@ -11,9 +11,9 @@
 use serde::Serialize;
 
 use super::{
-    boot_loader, cloud_init, device_id, dhcp, driver, mac_binding, os_supported, partition_table,
-    root_filesystem, serial_console, ssh_login, swap, Check, CheckResult, Source, ALIBABA_SOURCES,
-    ALL,
+    boot_loader, cloud_init, device_id, dhcp, driver, encryption, mac_binding, os_supported,
+    partition_table, root_filesystem, serial_console, ssh_login, swap, virtual_machine, Check,
+    CheckResult, Source, ALIBABA_SOURCES, ALL,
 };
 use crate::facts::Facts;
 use crate::inventory::Thresholds;
@@ -145,6 +145,8 @@ pub const AWS: Profile = Profile {
         os_supported::AWS,
         dhcp::AWS,
         root_filesystem::AWS,
+        virtual_machine::AWS,
+        encryption::AWS,
     ],
 };
 
@@ -187,6 +189,7 @@ pub const GCP: Profile = Profile {
         boot_loader::GCP,
         os_supported::GCP,
         dhcp::GCP,
+        encryption::GCP,
     ],
 };
 

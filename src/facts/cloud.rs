@@ -33,6 +33,48 @@ pub struct CloudFacts {
     /// Interface configuration files: ifcfg-* (Red Hat, SUSE), /etc/network/interfaces
     /// (Debian), /etc/netplan/*.yaml (Ubuntu).
     pub network_files: Fact<Vec<ConfigFile>>,
+    /// /sys/class/dmi/id/sys_vendor and product_name, trimmed: who made the (virtual)
+    /// machine; None when the kernel shows no DMI table.
+    pub dmi: Fact<Option<Dmi>>,
+    /// The volumes of /etc/crypttab (its first field), at most [`MAX_FILES`]; None when there
+    /// is no crypttab.
+    pub crypttab: Fact<Option<Vec<String>>>,
+}
+
+/// The machine's maker and model as the firmware's DMI table says.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Dmi {
+    pub sys_vendor: String,
+    pub product_name: String,
+}
+
+/// The makers and models of virtual machines, as their DMI tables name them (KVM/QEMU,
+/// VMware, Hyper-V, Xen, VirtualBox, the clouds' own).
+const VIRTUAL: &[&str] = &[
+    "qemu",
+    "kvm",
+    "vmware",
+    "virtualbox",
+    "innotek",
+    "virtual machine",
+    "xen",
+    "amazon ec2",
+    "google compute engine",
+    "alibaba cloud",
+    "openstack",
+    "bochs",
+    "parallels",
+    "ovirt",
+    "nutanix",
+    "bhyve",
+];
+
+impl Dmi {
+    /// Whether the maker or the model is a hypervisor's.
+    pub fn is_virtual(&self) -> bool {
+        let text = format!("{} {}", self.sys_vendor, self.product_name).to_ascii_lowercase();
+        VIRTUAL.iter().any(|v| text.contains(v))
+    }
 }
 
 impl Default for CloudFacts {
@@ -53,6 +95,8 @@ impl CloudFacts {
             waagent_files: Fact::unknown(reason),
             persistent_net_rules: Fact::unknown(reason),
             network_files: Fact::unknown(reason),
+            dmi: Fact::unknown(reason),
+            crypttab: Fact::unknown(reason),
         }
     }
 
@@ -91,23 +135,27 @@ const MAX_FILES: usize = 32;
 /// Reads every cloud fact over `t`.
 pub async fn collect<T: Transport>(t: &T) -> CloudFacts {
     let (
-        cmdline,
-        default_grub,
-        grub_files,
-        cloud_init_files,
-        cloud_cfg,
-        waagent_files,
-        rules,
-        network_files,
+        (cmdline, default_grub, grub_files, cloud_init_files, cloud_cfg, waagent_files),
+        (rules, network_files, dmi, crypttab),
     ) = tokio::join!(
-        read(t, "/proc/cmdline"),
-        read_optional(t, "/etc/default/grub"),
-        existing_files(t, GRUB_FILES),
-        existing_files(t, CLOUD_INIT_FILES),
-        cloud_cfg(t),
-        existing_files(t, WAAGENT_FILES),
-        read_optional(t, PERSISTENT_NET_RULES),
-        network_files(t),
+        async {
+            tokio::join!(
+                read(t, "/proc/cmdline"),
+                read_optional(t, "/etc/default/grub"),
+                existing_files(t, GRUB_FILES),
+                existing_files(t, CLOUD_INIT_FILES),
+                cloud_cfg(t),
+                existing_files(t, WAAGENT_FILES),
+            )
+        },
+        async {
+            tokio::join!(
+                read_optional(t, PERSISTENT_NET_RULES),
+                network_files(t),
+                dmi(t),
+                read_optional(t, "/etc/crypttab"),
+            )
+        },
     );
     CloudFacts {
         cmdline: Fact::from_result(cmdline.map(|c| c.trim().to_string())),
@@ -118,7 +166,37 @@ pub async fn collect<T: Transport>(t: &T) -> CloudFacts {
         waagent_files: Fact::from_result(waagent_files),
         persistent_net_rules: Fact::from_result(rules),
         network_files: Fact::from_result(network_files),
+        dmi: Fact::from_result(dmi),
+        crypttab: Fact::from_result(crypttab.map(|text| text.map(|t| crypttab_volumes(&t)))),
     }
+}
+
+async fn dmi<T: Transport>(t: &T) -> Result<Option<Dmi>, String> {
+    let (vendor, product) = tokio::join!(
+        read_optional(t, "/sys/class/dmi/id/sys_vendor"),
+        read_optional(t, "/sys/class/dmi/id/product_name"),
+    );
+    let field = |text: Option<String>| -> String {
+        text.unwrap_or_default().trim().chars().take(128).collect()
+    };
+    Ok(match (vendor?, product?) {
+        (None, None) => None,
+        (vendor, product) => Some(Dmi {
+            sys_vendor: field(vendor),
+            product_name: field(product),
+        }),
+    })
+}
+
+/// The volume names of a crypttab (`name device [keyfile [options]]` per line).
+pub fn crypttab_volumes(text: &str) -> Vec<String> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .filter_map(|l| l.split_whitespace().next())
+        .take(MAX_FILES)
+        .map(|name| name.chars().take(128).collect())
+        .collect()
 }
 
 /// The files of `dir` whose names start with `prefix` and end with `suffix`, read; an absent
@@ -371,6 +449,22 @@ mod tests {
                 "/etc/udev/rules.d/70-persistent-net.rules:2",
                 "/etc/sysconfig/network-scripts/ifcfg-eth0:2"
             ]
+        );
+    }
+
+    #[test]
+    fn dmi_of_hypervisors_is_virtual_and_crypttab_names_its_volumes() {
+        let dmi = |v: &str, p: &str| Dmi {
+            sys_vendor: v.into(),
+            product_name: p.into(),
+        };
+        assert!(dmi("QEMU", "Standard PC (i440FX + PIIX, 1996)").is_virtual());
+        assert!(dmi("Microsoft Corporation", "Virtual Machine").is_virtual());
+        assert!(dmi("VMware, Inc.", "VMware7,1").is_virtual());
+        assert!(!dmi("Dell Inc.", "PowerEdge R630").is_virtual());
+        assert_eq!(
+            crypttab_volumes("# <target name> <source device> <key file> <options>\nluks-data UUID=1f2e none luks,discard\n\n"),
+            ["luks-data"]
         );
     }
 

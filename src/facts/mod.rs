@@ -327,7 +327,8 @@ pub async fn collect_with<T: Transport>(t: &T, cloud: bool) -> Facts {
         efi_loaders(t, &mounts),
         async {
             if cloud {
-                cloud::collect(t).await
+                // Boxed: the collection future is large, and a worker thread's stack is not.
+                Box::pin(cloud::collect(t)).await
             } else {
                 cloud::CloudFacts::not_asked()
             }
