@@ -89,24 +89,39 @@ impl Settings {
 struct Errors<'a> {
     file: &'a Path,
     text: &'a str,
+    /// Byte offset of the start of each line, so that a position costs a binary search, not a
+    /// scan of the text before it (one per host: quadratic in a 50k-host inventory).
+    line_starts: Vec<usize>,
 }
 
-impl Errors<'_> {
+impl<'a> Errors<'a> {
+    fn new(file: &'a Path, text: &'a str) -> Self {
+        let line_starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        Errors {
+            file,
+            text,
+            line_starts,
+        }
+    }
+
     fn at(&self, span: Option<Range<usize>>, message: impl Into<String>) -> InventoryError {
         InventoryError {
             file: self.file.to_path_buf(),
-            position: span.map(|s| line_col(self.text, s.start)),
+            position: span.map(|s| self.line_col(s.start)),
             message: message.into(),
         }
     }
-}
 
-/// 1-based line and column (in characters) of a byte offset.
-fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text[..offset.min(text.len())];
-    let line = before.matches('\n').count() + 1;
-    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-    (line, col)
+    /// 1-based line and column (in characters) of a byte offset.
+    fn line_col(&self, offset: usize) -> (usize, usize) {
+        let offset = offset.min(self.text.len());
+        let line = self.line_starts.partition_point(|&start| start <= offset);
+        let start = self.line_starts[line - 1];
+        let col = self.text.get(start..offset).map_or(0, |l| l.chars().count()) + 1;
+        (line, col)
+    }
 }
 
 /// Parses hosts.toml text; `file` is only used in error messages.
@@ -115,7 +130,7 @@ pub fn parse_hosts_toml(
     file: &Path,
     paths: &UserPaths,
 ) -> Result<Vec<Target>, InventoryError> {
-    let errors = Errors { file, text };
+    let errors = Errors::new(file, text);
     let inventory: InventoryFile = toml::from_str(text).map_err(|e| {
         let message = e.message().trim().replace('\n', " ");
         errors.at(e.span(), message)
@@ -180,7 +195,7 @@ pub fn parse_hosts_toml(
             }
         }
         let resolved = resolved.over(&defaults);
-        let entry_line = line_col(text, name.span().start).0;
+        let entry_line = errors.line_col(name.span().start).0;
         let template = resolve(
             &resolved,
             &errors,
@@ -448,6 +463,18 @@ identity_file = ["~/.ssh/a", "/etc/keys/b"]
     fn duplicate_names_are_refused_even_from_ranges() {
         let e = error("[[hosts]]\nname = \"web-[01:03]\"\n[[hosts]]\nname = \"web-02\"\n");
         assert_eq!(e, "hosts.toml:4:8: duplicate host name \"web-02\" (first defined on line 2): names must be unique");
+    }
+
+    #[test]
+    fn positions_are_lines_and_characters_from_one() {
+        let text = "a\n\u{e9}t\u{e9} = 1\n\nlast";
+        let errors = Errors::new(Path::new("hosts.toml"), text);
+        assert_eq!(errors.line_col(0), (1, 1));
+        assert_eq!(errors.line_col(1), (1, 2), "the newline itself is on line 1");
+        // After "été" (5 bytes, 3 characters) on line 2.
+        assert_eq!(errors.line_col(7), (2, 4));
+        assert_eq!(errors.line_col(text.len()), (4, 5));
+        assert_eq!(errors.line_col(text.len() + 10), (4, 5), "past the end: the end");
     }
 
     #[test]
