@@ -629,13 +629,11 @@ fn run_diff(
     let changes = diff::diff(&old_rows, &new_rows, &check_names);
     std::fs::create_dir_all(output)
         .with_context(|| format!("cannot create {}", output.display()))?;
-    write_atomic(&output.join("changes.csv"), &diff::to_csv(&changes))
-        .with_context(|| format!("cannot write {}", output.join("changes.csv").display()))?;
+    write_atomic(&output.join("changes.csv"), &diff::to_csv(&changes))?;
     write_atomic(
         &output.join("changes.json"),
         diff::to_json(&changes).as_bytes(),
-    )
-    .with_context(|| format!("cannot write {}", output.join("changes.json").display()))?;
+    )?;
     if !quiet {
         emitln!("{}", console::changes_table(&changes));
     }
@@ -731,8 +729,7 @@ async fn run_local(dir: &Path, thresholds: Thresholds) -> anyhow::Result<ExitCod
     let results = checks::evaluate(&facts, &thresholds);
     let report = HostReport::new(&facts, &results, &time);
     emit!("{}", console::local_header(&report));
-    let paths = scan::write_host_files(dir, &report, None)
-        .with_context(|| format!("cannot write the reports into {}", dir.display()))?;
+    let paths = scan::write_host_files(dir, &report, None)?;
     let shown = std::path::absolute(&paths.txt).unwrap_or(paths.txt.clone());
     emit!(
         "{}",

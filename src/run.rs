@@ -60,12 +60,14 @@ pub struct RunLock {
 
 impl RunLock {
     /// Takes the lock, or says which process holds it. A lock left by a process that no longer
-    /// exists is taken over.
+    /// exists is taken over; a lock that is a symlink is removed, never followed. Holding the
+    /// lock, it removes the temporary files of runs that died mid-write (one line says so).
     pub fn acquire(dir: &Path) -> Result<RunLock, String> {
         std::fs::create_dir_all(dir)
             .map_err(|e| format!("cannot create the output folder {}: {e}", dir.display()))?;
         let path = dir.join(".image_check.lock");
         for _ in 0..2 {
+            // create_new is O_CREAT|O_EXCL: it fails on any existing name, a symlink included.
             match std::fs::OpenOptions::new()
                 .write(true)
                 .create_new(true)
@@ -74,10 +76,21 @@ impl RunLock {
                 Ok(mut file) => {
                     let line = format!("{} {}\n", std::process::id(), host_name());
                     let _ = std::io::Write::write_all(&mut file, line.as_bytes());
+                    let removed = files::remove_stale_temporaries(dir);
+                    if let Some(first) = removed.first() {
+                        eprintln!(
+                            "warning: removed {} temporary file(s) left by runs that died mid-write ({}{})",
+                            removed.len(),
+                            first.display(),
+                            if removed.len() > 1 { ", ..." } else { "" }
+                        );
+                    }
                     return Ok(RunLock { path });
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                    let holder = std::fs::read_to_string(&path).unwrap_or_default();
+                    let Some(holder) = read_lock(&path)? else {
+                        continue;
+                    };
                     let mut words = holder.split_whitespace();
                     let pid: Option<u32> = words.next().and_then(|p| p.parse().ok());
                     let host = words.next().unwrap_or_default().to_string();
@@ -106,6 +119,38 @@ impl RunLock {
         }
         Err(format!("cannot lock {}", path.display()))
     }
+}
+
+/// The first line of an existing lock file, read without following a symlink and at most 4 KiB
+/// of it. `None` when the lock was not a regular file: it is removed (one line says so).
+fn read_lock(path: &Path) -> Result<Option<String>, String> {
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+    let cannot = |e: std::io::Error| format!("cannot read the lock {}: {e}", path.display());
+    let opened = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(path);
+    let file = match opened {
+        Ok(file) if file.metadata().map_err(cannot)?.is_file() => file,
+        // Released by its holder meanwhile.
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Ok(_) | Err(_) => {
+            let what = match std::fs::read_link(path) {
+                Ok(target) => format!("a symbolic link (to {})", target.display()),
+                Err(_) => "not a regular file".to_string(),
+            };
+            std::fs::remove_file(path).map_err(cannot)?;
+            eprintln!(
+                "warning: the lock {} was {what}: removed, nothing written through it",
+                path.display()
+            );
+            return Ok(None);
+        }
+    };
+    let mut text = String::new();
+    let _ = file.take(4096).read_to_string(&mut text);
+    Ok(Some(text))
 }
 
 impl Drop for RunLock {
@@ -202,8 +247,7 @@ fn txt_reports(dir: &Path, rows: &[SummaryRow]) -> HashMap<String, String> {
 pub fn write_fleet_files(outcome: &RunOutcome) -> Result<Vec<Change>, String> {
     let dir = outcome.dir;
     let write = |name: &str, bytes: &[u8]| {
-        files::write_atomic(&dir.join(name), bytes)
-            .map_err(|e| format!("cannot write {}: {e}", dir.join(name).display()))
+        files::write_atomic(&dir.join(name), bytes).map_err(|e| e.to_string())
     };
     let csv = summary::to_csv(outcome.rows, outcome.check_names)
         .map_err(|e| format!("cannot format summary.csv: {e}"))?;
@@ -345,6 +389,15 @@ mod tests {
         assert!(RunLock::acquire(&root)
             .unwrap_err()
             .contains("(pid 1 on elsewhere)"));
+        // A lock planted as a symlink is removed, not followed: its target keeps its bytes.
+        std::fs::remove_file(&lock).unwrap();
+        let outside = root.join("outside");
+        std::fs::write(&outside, "1 elsewhere\n").unwrap();
+        std::os::unix::fs::symlink(&outside, &lock).unwrap();
+        let held = RunLock::acquire(&root).unwrap();
+        assert!(std::fs::symlink_metadata(&lock).unwrap().is_file());
+        assert_eq!(std::fs::read_to_string(&outside).unwrap(), "1 elsewhere\n");
+        drop(held);
         std::fs::remove_dir_all(&root).unwrap();
     }
 }
@@ -370,15 +423,30 @@ fn read_record(run: &Path) -> Result<RunRecord, String> {
     })
 }
 
+/// Copies a shard's host folder into the merged run (hard links where it can). Symlinks are
+/// neither copied nor followed, on either side: a link in the shard is skipped and a link in
+/// the merged folder replaced, each with one line.
 fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
-    std::fs::create_dir_all(to)?;
+    files::real_dir(to)?;
     for entry in std::fs::read_dir(from)? {
         let entry = entry?;
         let target = to.join(entry.file_name());
-        if entry.file_type()?.is_dir() {
+        let kind = entry.file_type()?;
+        if kind.is_symlink() {
+            eprintln!(
+                "warning: {} is a symbolic link: not copied into {}",
+                entry.path().display(),
+                to.display()
+            );
+        } else if kind.is_dir() {
             copy_tree(&entry.path(), &target)?;
-        } else if std::fs::hard_link(entry.path(), &target).is_err() {
-            std::fs::copy(entry.path(), &target)?;
+        } else {
+            if std::fs::symlink_metadata(&target).is_ok_and(|m| !m.is_dir()) {
+                std::fs::remove_file(&target)?;
+            }
+            if std::fs::hard_link(entry.path(), &target).is_err() {
+                std::fs::copy(entry.path(), &target)?;
+            }
         }
     }
     Ok(())

@@ -16,7 +16,7 @@ use tokio::task::JoinSet;
 use crate::checks::{self, CheckResult, Status};
 use crate::facts::{self, Facts};
 use crate::inventory::{Target, Thresholds};
-use crate::report::files::{safe_dir_name, write_atomic, ReportPaths};
+use crate::report::files::{real_dir, safe_dir_name, write_atomic, ReportPaths};
 use crate::report::summary::{HostStatus, SummaryRow};
 use crate::report::{HostReport, UNKNOWN};
 use crate::transport::ssh::{self, SshContext};
@@ -199,11 +199,8 @@ pub fn report_host(
         time,
         facts,
     });
-    if let Err(e) = write_host_files(
-        &output.join(safe_dir_name(&host.name)),
-        &report,
-        saved.as_ref(),
-    ) {
+    let dir = output.join(safe_dir_name(&host.name));
+    if let Err(e) = real_dir(&dir).and_then(|()| write_host_files(&dir, &report, saved.as_ref())) {
         row.reason = format!("report not written: {e}; {}", row.reason);
     }
     row

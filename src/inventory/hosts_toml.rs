@@ -119,7 +119,11 @@ impl<'a> Errors<'a> {
         let offset = offset.min(self.text.len());
         let line = self.line_starts.partition_point(|&start| start <= offset);
         let start = self.line_starts[line - 1];
-        let col = self.text.get(start..offset).map_or(0, |l| l.chars().count()) + 1;
+        let col = self
+            .text
+            .get(start..offset)
+            .map_or(0, |l| l.chars().count())
+            + 1;
         (line, col)
     }
 }
@@ -470,11 +474,19 @@ identity_file = ["~/.ssh/a", "/etc/keys/b"]
         let text = "a\n\u{e9}t\u{e9} = 1\n\nlast";
         let errors = Errors::new(Path::new("hosts.toml"), text);
         assert_eq!(errors.line_col(0), (1, 1));
-        assert_eq!(errors.line_col(1), (1, 2), "the newline itself is on line 1");
+        assert_eq!(
+            errors.line_col(1),
+            (1, 2),
+            "the newline itself is on line 1"
+        );
         // After "été" (5 bytes, 3 characters) on line 2.
         assert_eq!(errors.line_col(7), (2, 4));
         assert_eq!(errors.line_col(text.len()), (4, 5));
-        assert_eq!(errors.line_col(text.len() + 10), (4, 5), "past the end: the end");
+        assert_eq!(
+            errors.line_col(text.len() + 10),
+            (4, 5),
+            "past the end: the end"
+        );
     }
 
     #[test]

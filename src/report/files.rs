@@ -1,9 +1,13 @@
 //! Where reports go on disk: folder names made safe from host names, and atomic writes (a
 //! temporary file renamed into place), so a reader never sees half a report.
+//!
+//! Nothing inside the output folder is trusted to be what it seems: temporary files get
+//! unpredictable names and are created exclusively (a planted symlink is never followed), a
+//! host folder or report that is a symlink is replaced, not written through, with one warning
+//! line on stderr, and temporary files left by runs that died are removed.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
 /// Longest folder name made from a host name; the rest is replaced by a hash.
@@ -48,30 +52,142 @@ fn in_progress() -> std::sync::MutexGuard<'static, Vec<PathBuf>> {
     IN_PROGRESS.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+/// The end of every temporary file's name: `.<file>.<pid>.<random>.tmp`.
+const TMP_SUFFIX: &str = ".tmp";
+
+fn warn(message: &str) {
+    eprintln!("warning: {message}");
+}
+
+/// `error` with the file it was about, so a full disk names every file it cost.
+fn about(path: &Path, error: std::io::Error) -> std::io::Error {
+    std::io::Error::new(
+        error.kind(),
+        format!("cannot write {}: {error}", path.display()),
+    )
+}
+
+/// What a symlink points at, for a message.
+fn link_target(path: &Path) -> String {
+    std::fs::read_link(path).map_or_else(|_| "?".into(), |t| t.display().to_string())
+}
+
 /// Writes `contents` to `path` through a temporary file in the same folder, flushed to disk,
-/// and a rename: a reader sees the old file or the whole new one, never part of it.
+/// and a rename: a reader sees the old file or the whole new one, never part of it. The
+/// temporary file is created with O_EXCL under a random name (tempfile), so nothing planted in
+/// the folder can redirect the write; a symlink at `path` is replaced by the file, never
+/// followed. Errors name `path`.
 pub fn write_atomic(path: &Path, contents: &[u8]) -> std::io::Result<()> {
-    static SEQUENCE: AtomicU64 = AtomicU64::new(0);
     let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir)?;
+    std::fs::create_dir_all(dir).map_err(|e| about(path, e))?;
     let file_name = path
         .file_name()
         .and_then(|n| n.to_str())
         .unwrap_or("report");
-    let unique = SEQUENCE.fetch_add(1, Ordering::Relaxed);
-    let tmp = dir.join(format!(".{file_name}.{}-{unique}.tmp", std::process::id()));
-    in_progress().push(tmp.clone());
+    let mut tmp = tempfile::Builder::new()
+        .prefix(&format!(".{file_name}.{}.", std::process::id()))
+        .suffix(TMP_SUFFIX)
+        .tempfile_in(dir)
+        .map_err(|e| about(path, e))?;
+    let tmp_path = tmp.path().to_path_buf();
+    in_progress().push(tmp_path.clone());
     let result = (|| {
-        let mut file = std::fs::File::create(&tmp)?;
-        file.write_all(contents)?;
-        file.sync_data()?;
-        std::fs::rename(&tmp, path)
+        tmp.write_all(contents)?;
+        tmp.as_file().sync_data()?;
+        if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
+            warn(&format!(
+                "{} was a symbolic link (to {}): replaced by the file, nothing written through it",
+                path.display(),
+                link_target(path)
+            ));
+        }
+        // rename(2) replaces a symlink at `path` itself; the file is removed on failure.
+        tmp.persist(path).map(drop).map_err(|e| e.error)
     })();
-    in_progress().retain(|p| p != &tmp);
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
+    in_progress().retain(|p| p != &tmp_path);
+    result.map_err(|e| about(path, e))
+}
+
+/// Makes `dir` (a host's folder inside the output folder) a real folder: created when missing,
+/// and when it is a symlink (`-o/web-01 -> /elsewhere`) the link is removed and a folder made in
+/// its place, with one warning line, so that no report lands outside the output folder.
+pub fn real_dir(dir: &Path) -> std::io::Result<()> {
+    let made = |e| about(dir, e);
+    match std::fs::symlink_metadata(dir) {
+        Ok(meta) if meta.is_dir() => Ok(()),
+        Ok(meta) if meta.file_type().is_symlink() => {
+            let target = link_target(dir);
+            std::fs::remove_file(dir).map_err(made)?;
+            std::fs::create_dir(dir).map_err(made)?;
+            warn(&format!(
+                "{} was a symbolic link (to {target}): replaced by a folder, nothing written through it",
+                dir.display()
+            ));
+            Ok(())
+        }
+        Ok(_) => Err(made(std::io::Error::new(
+            std::io::ErrorKind::AlreadyExists,
+            "a file that is not a folder is in the way",
+        ))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            std::fs::create_dir_all(dir).map_err(made)
+        }
+        Err(e) => Err(made(e)),
     }
-    result
+}
+
+/// The pid in a temporary file's name as [`write_atomic`] makes it
+/// (`.summary.csv.<pid>.<random>.tmp`, or an older `.summary.csv.<pid>-<n>.tmp`).
+fn temporary_pid(name: &str) -> Option<u32> {
+    let inner = name.strip_prefix('.')?.strip_suffix(TMP_SUFFIX)?;
+    let mut parts = inner.rsplit('.');
+    let last = parts.next()?;
+    let pid = match last.split_once('-') {
+        Some((pid, n)) if n.bytes().all(|b| b.is_ascii_digit()) => pid,
+        _ => parts.next()?,
+    };
+    pid.bytes()
+        .all(|b| b.is_ascii_digit())
+        .then(|| pid.parse().ok())
+        .flatten()
+}
+
+/// Removes the temporary files that runs killed mid-write (kill -9, power loss) left in `dir`
+/// and its host folders: those whose process no longer exists, and those that name this
+/// process (it has written nothing yet: they are planted, or left by an earlier life of a
+/// container's pid). Called with the run's lock held, before any write, so no live run of this
+/// folder is writing them. Returns what was removed.
+pub fn remove_stale_temporaries(dir: &Path) -> Vec<PathBuf> {
+    let is_stale = |name: &str| {
+        temporary_pid(name).is_some_and(|pid| {
+            pid == std::process::id() || !Path::new("/proc").join(pid.to_string()).exists()
+        })
+    };
+    let mut removed = Vec::new();
+    let mut folders = vec![dir.to_path_buf()];
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return removed;
+    };
+    for entry in entries.flatten() {
+        // file_type does not follow symlinks: a linked folder is not searched.
+        if entry.file_type().is_ok_and(|t| t.is_dir()) {
+            folders.push(entry.path());
+        }
+    }
+    for folder in folders {
+        let Ok(entries) = std::fs::read_dir(&folder) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let stale = entry.file_name().to_str().is_some_and(is_stale)
+                && entry.file_type().is_ok_and(|t| !t.is_dir());
+            if stale && std::fs::remove_file(entry.path()).is_ok() {
+                removed.push(entry.path());
+            }
+        }
+    }
+    removed.sort();
+    removed
 }
 
 /// Deletes the temporary files of writes still under way: called before exiting at once, so
@@ -148,6 +264,112 @@ mod tests {
         let other = format!("{}x", "h".repeat(299));
         let (a, b) = (safe_dir_name(&long), safe_dir_name(&other));
         assert!(a.len() <= MAX_NAME + 17 && a != b, "{a} {b}");
+    }
+
+    /// A fresh folder under the temporary folder, for one test.
+    fn scratch(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("ic-files-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    #[test]
+    fn atomic_write_replaces_a_planted_symlink_and_leaves_its_target_alone() {
+        let dir = scratch("symlink");
+        let outside = dir.join("outside.txt");
+        std::fs::write(&outside, "precious").unwrap();
+        let out = dir.join("out");
+        std::fs::create_dir(&out).unwrap();
+        std::os::unix::fs::symlink(&outside, out.join("summary.csv")).unwrap();
+        write_atomic(&out.join("summary.csv"), b"host\n").unwrap();
+        let meta = std::fs::symlink_metadata(out.join("summary.csv")).unwrap();
+        assert!(meta.is_file(), "the link itself was replaced by a file");
+        assert_eq!(std::fs::read(out.join("summary.csv")).unwrap(), b"host\n");
+        assert_eq!(std::fs::read_to_string(&outside).unwrap(), "precious");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn temporary_names_are_unpredictable_and_carry_the_pid() {
+        let dir = scratch("names");
+        let tmp = tempfile::Builder::new()
+            .prefix(&format!(".run.json.{}.", std::process::id()))
+            .suffix(TMP_SUFFIX)
+            .tempfile_in(&dir)
+            .unwrap();
+        let name = tmp
+            .path()
+            .file_name()
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .to_string();
+        assert_eq!(temporary_pid(&name), Some(std::process::id()), "{name}");
+        assert_eq!(
+            temporary_pid(".summary.csv.4000000000-7.tmp"),
+            Some(4000000000)
+        );
+        assert_eq!(temporary_pid(".summary.csv.123.Ab9xYz.tmp"), Some(123));
+        assert_eq!(temporary_pid(".notes.tmp"), None);
+        assert_eq!(temporary_pid("summary.csv.123.Ab9xYz.tmp"), None);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_symlinked_host_folder_is_replaced_by_a_real_one() {
+        let dir = scratch("hostdir");
+        let elsewhere = dir.join("elsewhere");
+        std::fs::create_dir(&elsewhere).unwrap();
+        let out = dir.join("out");
+        std::fs::create_dir(&out).unwrap();
+        std::os::unix::fs::symlink(&elsewhere, out.join("web-01")).unwrap();
+        real_dir(&out.join("web-01")).unwrap();
+        write_atomic(&out.join("web-01/image_check_report.json"), b"{}").unwrap();
+        assert!(std::fs::symlink_metadata(out.join("web-01"))
+            .unwrap()
+            .is_dir());
+        assert!(out.join("web-01/image_check_report.json").is_file());
+        assert_eq!(std::fs::read_dir(&elsewhere).unwrap().count(), 0);
+        real_dir(&out.join("new")).unwrap();
+        assert!(out.join("new").is_dir());
+        std::fs::write(out.join("file"), "").unwrap();
+        let e = real_dir(&out.join("file")).unwrap_err().to_string();
+        assert!(e.contains("out/file: a file that is not a folder"), "{e}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn stale_temporaries_of_dead_runs_are_removed_and_nothing_else() {
+        let dir = scratch("stale");
+        let out = dir.join("out");
+        std::fs::create_dir_all(out.join("web")).unwrap();
+        let dead = ".summary.csv.4000000000.Ab9xYz.tmp";
+        let old_style = ".image_check_report.json.4000000001-3.tmp";
+        // pid 1 always runs: its temporary file is a write under way.
+        let live = ".run.json.1.Qw7rTy.tmp";
+        let ours = format!(".report.html.{}-0.tmp", std::process::id());
+        for name in [dead, live, &ours, "notes.tmp", ".keep"] {
+            std::fs::write(out.join(name), "x").unwrap();
+        }
+        std::fs::write(out.join("web").join(old_style), "x").unwrap();
+        // A folder behind a symlink is not searched.
+        let elsewhere = dir.join("elsewhere");
+        std::fs::create_dir(&elsewhere).unwrap();
+        std::fs::write(elsewhere.join(dead), "x").unwrap();
+        std::os::unix::fs::symlink(&elsewhere, out.join("linked")).unwrap();
+        let removed = remove_stale_temporaries(&out);
+        assert_eq!(
+            removed,
+            [
+                out.join(&ours),
+                out.join(dead),
+                out.join("web").join(old_style)
+            ]
+        );
+        assert!(out.join(live).exists() && out.join("notes.tmp").exists());
+        assert!(out.join(".keep").exists() && elsewhere.join(dead).exists());
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
