@@ -6,6 +6,7 @@
 pub mod checks;
 pub mod facts;
 pub mod inventory;
+pub mod local_file;
 pub mod report;
 pub mod run;
 pub mod scan;

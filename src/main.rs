@@ -29,7 +29,8 @@ const EXIT_CODES: &str = "\
 Exit codes:
   0    every host was reached and no check FAILED (or, with --baseline and --fail-on
        new-failed / new-any, nothing got worse)
-  1    at least one check FAILED or one host was unreachable (or what --fail-on names)
+  1    at least one check FAILED or one host was unreachable (or what --fail-on names),
+       or a file of the run could not be written (a full disk: the message names the files)
   2    bad usage, a bad inventory, or the output folder is locked by another run
   130  interrupted by SIGINT (Ctrl-C); 143 by SIGTERM: finished hosts are reported";
 
@@ -304,6 +305,19 @@ impl std::fmt::Display for UsageError {
 
 impl std::error::Error for UsageError {}
 
+/// Files of the run that could not be written (a full disk, a read-only folder): exit code 1,
+/// like a failed check, since the run's result is incomplete; 2 stays for bad usage.
+#[derive(Debug)]
+struct WriteFailed(String);
+
+impl std::fmt::Display for WriteFailed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for WriteFailed {}
+
 fn load_targets(path: &Path, limit: Option<&str>) -> Result<Vec<Target>, UsageError> {
     let targets = inventory::load(path).map_err(|e| UsageError(e.to_string()))?;
     let selected = inventory::select(targets, limit).map_err(UsageError)?;
@@ -381,7 +395,7 @@ async fn run_scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
         targets = image_check::shard::select(targets, shard, args.shard_by);
     }
     let check_names = checks::names();
-    let baseline = read_baseline(&args.baseline, &check_names)?;
+    let baseline = read_baseline(&args.baseline, &check_names);
     let output = run::expand_output(&args.output, started);
     let _lock = RunLock::acquire(&output).map_err(UsageError)?;
     let options = ScanOptions {
@@ -406,7 +420,7 @@ async fn run_scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
         groups: groups_of(&targets),
         fail_on: args.baseline.fail_on,
     };
-    let code = finish_fleet(&rows, &fleet, baseline.as_deref(), args.quiet || args.json)?;
+    let code = finish_fleet(&rows, &fleet, &baseline, args.quiet || args.json)?;
     if let Some(keep) = args.keep {
         if let Err(message) = run::prune(&output, keep as usize) {
             eprintln!("warning: {message}");
@@ -437,18 +451,36 @@ fn shard_of(shard: Option<&str>, shards: Option<u32>) -> Result<Option<Shard>, U
     }
 }
 
-/// The baseline rows, when --baseline was given.
-fn read_baseline(
-    args: &BaselineArgs,
-    check_names: &[&str],
-) -> Result<Option<Vec<SummaryRow>>, UsageError> {
-    args.baseline
-        .as_deref()
-        .map(|path| {
-            run::read_baseline(path, check_names)
-                .map_err(|e| UsageError(format!("--baseline: {e}")))
-        })
-        .transpose()
+/// What `--baseline` gave: its rows, or why it could not be used.
+#[derive(Default)]
+struct Baseline {
+    rows: Option<Vec<SummaryRow>>,
+    unusable: Option<String>,
+}
+
+/// Reads `--baseline` when given. A baseline that cannot be used (a killed run without
+/// summary.csv, a file that is not one) does not stop the run: one warning line, and the
+/// reports' changes section says why.
+fn read_baseline(args: &BaselineArgs, check_names: &[&str]) -> Baseline {
+    let Some(path) = args.baseline.as_deref() else {
+        return Baseline::default();
+    };
+    match run::read_baseline(path, check_names) {
+        Ok(rows) => Baseline {
+            rows: Some(rows),
+            unusable: None,
+        },
+        Err(why) => {
+            eprintln!(
+                "warning: --baseline {}: {why}: going on without a baseline (every problem counts as new)",
+                path.display()
+            );
+            Baseline {
+                rows: None,
+                unusable: Some(why),
+            }
+        }
+    }
 }
 
 /// Group → its hosts, in the order groups first appear in the inventory.
@@ -530,10 +562,11 @@ fn run_record(
 fn finish_fleet(
     rows: &[SummaryRow],
     fleet: &Fleet,
-    baseline: Option<&[SummaryRow]>,
+    baseline: &Baseline,
     quiet: bool,
 ) -> anyhow::Result<ExitCode> {
     let check_names = checks::names();
+    let baseline_rows = baseline.rows.as_deref();
     let count = |s: HostStatus| run::count(rows, s);
     let mut record = fleet.record.clone();
     if record.finished.is_empty() {
@@ -551,12 +584,32 @@ fn finish_fleet(
         check_names: &check_names,
         groups: &fleet.groups,
         record,
-        baseline,
+        baseline: baseline_rows,
+        baseline_unusable: baseline.unusable.as_deref(),
     };
-    let changes = run::write_fleet_files(&outcome).map_err(anyhow::Error::msg)?;
+    let written = run::write_fleet_files(&outcome);
+    let unwritten: Vec<&SummaryRow> = rows
+        .iter()
+        .filter(|r| r.reason.starts_with(scan::REPORT_NOT_WRITTEN))
+        .collect();
+    let hosts_lost = match unwritten.as_slice() {
+        [] => None,
+        [one, ..] => Some(format!(
+            "the reports of {} host(s) were not written ({}: {})",
+            unwritten.len(),
+            one.host,
+            one.reason
+        )),
+    };
+    let changes = match (written, hosts_lost) {
+        (Ok(changes), None) => changes,
+        (Ok(_), Some(lost)) => return Err(WriteFailed(lost).into()),
+        (Err(e), None) => return Err(WriteFailed(e).into()),
+        (Err(e), Some(lost)) => return Err(WriteFailed(format!("{e}; {lost}")).into()),
+    };
     if !quiet {
         emitln!("{}", console::summary_table(rows));
-        if baseline.is_some() {
+        if baseline_rows.is_some() {
             emitln!("{}", console::changes_table(&changes));
         }
         emitln!(
@@ -573,7 +626,7 @@ fn finish_fleet(
             fleet.dir.display()
         );
     }
-    let fails = run::fails(fleet.fail_on, &changes, rows, baseline.is_some());
+    let fails = run::fails(fleet.fail_on, &changes, rows, baseline_rows.is_some());
     Ok(if fails {
         ExitCode::from(1)
     } else {
@@ -589,7 +642,7 @@ fn run_merge(args: MergeArgs) -> anyhow::Result<ExitCode> {
         .map(|path| load_targets(path, None))
         .transpose()?
         .unwrap_or_default();
-    let baseline = read_baseline(&args.baseline, &check_names)?;
+    let baseline = read_baseline(&args.baseline, &check_names);
     let _lock = RunLock::acquire(&args.output).map_err(UsageError)?;
     let order: Vec<String> = targets.iter().map(|t| t.name.clone()).collect();
     let order = args.inventory.is_some().then_some(order.as_slice());
@@ -613,7 +666,7 @@ fn run_merge(args: MergeArgs) -> anyhow::Result<ExitCode> {
         groups: groups_of(&targets),
         fail_on: args.baseline.fail_on,
     };
-    finish_fleet(&merged.rows, &fleet, baseline.as_deref(), args.quiet)
+    finish_fleet(&merged.rows, &fleet, &baseline, args.quiet)
 }
 
 fn run_diff(
@@ -629,11 +682,14 @@ fn run_diff(
     let changes = diff::diff(&old_rows, &new_rows, &check_names);
     std::fs::create_dir_all(output)
         .with_context(|| format!("cannot create {}", output.display()))?;
-    write_atomic(&output.join("changes.csv"), &diff::to_csv(&changes))?;
-    write_atomic(
-        &output.join("changes.json"),
-        diff::to_json(&changes).as_bytes(),
-    )?;
+    let written =
+        write_atomic(&output.join("changes.csv"), &diff::to_csv(&changes)).and_then(|()| {
+            write_atomic(
+                &output.join("changes.json"),
+                diff::to_json(&changes).as_bytes(),
+            )
+        });
+    written.map_err(|e| WriteFailed(e.to_string()))?;
     if !quiet {
         emitln!("{}", console::changes_table(&changes));
     }
@@ -693,7 +749,7 @@ fn run_evaluate(args: EvaluateArgs) -> anyhow::Result<ExitCode> {
         saved.push(facts);
     }
     let check_names = checks::names();
-    let baseline = read_baseline(&args.baseline, &check_names)?;
+    let baseline = read_baseline(&args.baseline, &check_names);
     let started = chrono::Local::now();
     let _lock = RunLock::acquire(&args.output).map_err(UsageError)?;
     let rows: Vec<SummaryRow> = saved
@@ -718,7 +774,7 @@ fn run_evaluate(args: EvaluateArgs) -> anyhow::Result<ExitCode> {
         groups: Vec::new(),
         fail_on: args.baseline.fail_on,
     };
-    finish_fleet(&rows, &fleet, baseline.as_deref(), args.quiet)
+    finish_fleet(&rows, &fleet, &baseline, args.quiet)
 }
 
 async fn run_local(dir: &Path, thresholds: Thresholds) -> anyhow::Result<ExitCode> {
@@ -729,7 +785,8 @@ async fn run_local(dir: &Path, thresholds: Thresholds) -> anyhow::Result<ExitCod
     let results = checks::evaluate(&facts, &thresholds);
     let report = HostReport::new(&facts, &results, &time);
     emit!("{}", console::local_header(&report));
-    let paths = scan::write_host_files(dir, &report, None)?;
+    let paths =
+        scan::write_host_files(dir, &report, None).map_err(|e| WriteFailed(e.to_string()))?;
     let shown = std::path::absolute(&paths.txt).unwrap_or(paths.txt.clone());
     emit!(
         "{}",
@@ -809,6 +866,10 @@ fn main() -> ExitCode {
     };
     outcome.unwrap_or_else(|e| {
         eprintln!("error: {e:#}");
-        ExitCode::from(2)
+        if e.is::<WriteFailed>() {
+            ExitCode::from(1)
+        } else {
+            ExitCode::from(2)
+        }
     })
 }

@@ -219,6 +219,8 @@ pub struct RunOutcome<'a> {
     pub groups: &'a [(String, Vec<String>)],
     pub record: RunRecord,
     pub baseline: Option<&'a [SummaryRow]>,
+    /// Why the `--baseline` given could not be used: the reports' changes section says it.
+    pub baseline_unusable: Option<&'a str>,
 }
 
 /// Counts of hosts by status, for run.json.
@@ -243,21 +245,26 @@ fn txt_reports(dir: &Path, rows: &[SummaryRow]) -> HashMap<String, String> {
 }
 
 /// Writes summary.csv, summary.md, report.html, run.json and, with a baseline, changes.csv and
-/// changes.json. Returns the changes (empty without a baseline).
+/// changes.json. Returns the changes (empty without a baseline). A file that cannot be written
+/// does not stop the others; the error names every file lost (once, when they share a cause:
+/// "cannot write DIR/summary.csv, summary.md and run.json: No space left on device").
 pub fn write_fleet_files(outcome: &RunOutcome) -> Result<Vec<Change>, String> {
     let dir = outcome.dir;
-    let write = |name: &str, bytes: &[u8]| {
-        files::write_atomic(&dir.join(name), bytes).map_err(|e| e.to_string())
+    let mut failed: Vec<std::io::Error> = Vec::new();
+    let mut write = |name: &str, bytes: &[u8]| {
+        if let Err(e) = files::write_atomic(&dir.join(name), bytes) {
+            failed.push(e);
+        }
     };
     let csv = summary::to_csv(outcome.rows, outcome.check_names)
         .map_err(|e| format!("cannot format summary.csv: {e}"))?;
-    write("summary.csv", &csv)?;
+    write("summary.csv", &csv);
     let changes = outcome
         .baseline
         .map(|old| diff::diff(old, outcome.rows, outcome.check_names));
     if let Some(changes) = &changes {
-        write("changes.csv", &diff::to_csv(changes))?;
-        write("changes.json", diff::to_json(changes).as_bytes())?;
+        write("changes.csv", &diff::to_csv(changes));
+        write("changes.json", diff::to_json(changes).as_bytes());
     }
     let record = &outcome.record;
     let txt = txt_reports(dir, outcome.rows);
@@ -273,14 +280,53 @@ pub fn write_fleet_files(outcome: &RunOutcome) -> Result<Vec<Change>, String> {
             inventory: record.inventory.clone(),
             inventory_hosts: record.hosts,
             baseline: record.baseline.clone(),
+            baseline_unusable: outcome.baseline_unusable.map(str::to_string),
         },
         txt_reports: Some(&txt),
     };
-    write("summary.md", markdown::render(&view).as_bytes())?;
-    write("report.html", html::render(&view).as_bytes())?;
+    write("summary.md", markdown::render(&view).as_bytes());
+    write("report.html", html::render(&view).as_bytes());
     let json = serde_json::to_string_pretty(record).map_err(|e| e.to_string())? + "\n";
-    write("run.json", json.as_bytes())?;
-    Ok(changes.unwrap_or_default())
+    write("run.json", json.as_bytes());
+    match failed.as_slice() {
+        [] => Ok(changes.unwrap_or_default()),
+        errors => Err(describe_failed_writes(dir, errors)),
+    }
+}
+
+/// One line for the files a run could not write: the folder, each file's name, and the cause
+/// once when they share it.
+fn describe_failed_writes(dir: &Path, errors: &[std::io::Error]) -> String {
+    let parts: Vec<(String, String)> = errors
+        .iter()
+        .map(|e| match files::WriteError::of(e) {
+            Some(w) => (
+                w.path
+                    .strip_prefix(dir)
+                    .unwrap_or(&w.path)
+                    .display()
+                    .to_string(),
+                w.source.to_string(),
+            ),
+            None => (String::new(), e.to_string()),
+        })
+        .collect();
+    let cause = &parts[0].1;
+    if parts.iter().all(|(_, c)| c == cause) {
+        let names: Vec<&str> = parts.iter().map(|(n, _)| n.as_str()).collect();
+        let names = match names.split_last() {
+            Some((last, [])) => last.to_string(),
+            Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+            None => String::new(),
+        };
+        format!("cannot write {names} in {}: {cause}", dir.display())
+    } else {
+        parts
+            .iter()
+            .map(|(n, c)| format!("cannot write {}: {c}", dir.join(n).display()))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
 }
 
 /// The exit code a finished run earns: 1 when `fail_on` says so, else 0.

@@ -176,6 +176,9 @@ impl HostId {
     }
 }
 
+/// The start of the reason of a host whose report files could not be written.
+pub const REPORT_NOT_WRITTEN: &str = "report not written";
+
 /// Evaluates one host's facts and writes its reports under `output/<host>/`: the step that
 /// `scan` runs for each reached host and `evaluate` for each saved facts file.
 pub fn report_host(
@@ -201,7 +204,10 @@ pub fn report_host(
     });
     let dir = output.join(safe_dir_name(&host.name));
     if let Err(e) = real_dir(&dir).and_then(|()| write_host_files(&dir, &report, saved.as_ref())) {
-        row.reason = format!("report not written: {e}; {}", row.reason);
+        row.reason = match row.reason.as_str() {
+            "" => format!("{REPORT_NOT_WRITTEN}: {e}"),
+            checks => format!("{REPORT_NOT_WRITTEN}: {e}; {checks}"),
+        };
     }
     row
 }

@@ -138,3 +138,74 @@ fn temporary_files_of_a_killed_run_are_removed_by_the_next() {
         )
     );
 }
+
+/// A tmpfs of `kib` KiB mounted for one test, unmounted when dropped; None where mounting is
+/// not allowed (not root).
+struct TinyDisk(PathBuf);
+
+impl TinyDisk {
+    fn mount(name: &str, kib: u32) -> Option<TinyDisk> {
+        let dir = out_dir(name);
+        let mounted = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={kib}k"), "tmpfs"])
+            .arg(&dir)
+            .status()
+            .is_ok_and(|s| s.success());
+        mounted.then_some(TinyDisk(dir))
+    }
+}
+
+impl Drop for TinyDisk {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount").arg(&self.0).status();
+    }
+}
+
+#[test]
+fn a_full_disk_exits_1_naming_every_file_it_cost() {
+    let Some(disk) = TinyDisk::mount("writes-enospc", 64) else {
+        eprintln!("skipped: cannot mount a tmpfs (needs root)");
+        return;
+    };
+    let out = disk.0.join("run");
+    std::fs::create_dir(&out).unwrap();
+    // Fill the disk: every write of the run fails.
+    let _ = std::fs::write(disk.0.join("filler"), vec![b'x'; 128 << 10]);
+    let more = std::fs::write(disk.0.join("more"), b"x");
+    assert!(more.is_err(), "the disk is full now");
+    let run = image_check(&[
+        "evaluate",
+        facts_fixture().to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "-q",
+    ]);
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(1), "{stderr}");
+    let full = "No space left on device (os error 28)";
+    assert!(
+        stderr.starts_with(&format!(
+            "error: cannot write summary.csv, summary.md, report.html and run.json in {}: {full}; \
+             the reports of 1 host(s) were not written (web: report not written: cannot write {}/web/image_check_report_",
+            out.display(),
+            out.display()
+        )),
+        "{stderr}"
+    );
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    let left: Vec<_> = walk(&out);
+    assert_eq!(left, [out.join("web")], "no temporary file is left behind");
+}
+
+/// Every path under `dir`, sorted.
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        found.push(entry.path());
+        if entry.file_type().unwrap().is_dir() {
+            found.extend(walk(&entry.path()));
+        }
+    }
+    found.sort();
+    found
+}

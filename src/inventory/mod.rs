@@ -101,7 +101,7 @@ pub struct InventoryError {
 /// Reads and resolves an inventory file: hosts.toml, Ansible INI or Ansible YAML, told apart by
 /// content (see [`detect_format`]).
 pub fn load(path: &Path) -> Result<Vec<Target>, InventoryError> {
-    let bytes = std::fs::read(path).map_err(|e| InventoryError {
+    let bytes = crate::local_file::read(path).map_err(|e| InventoryError {
         file: path.to_path_buf(),
         position: None,
         message: format!("cannot read the inventory: {e}"),

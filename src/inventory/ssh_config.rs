@@ -660,8 +660,8 @@ fn read_text(file: &Path, included_at: Option<&Origin>) -> Result<String, Invent
             None => message,
         },
     };
-    let bytes =
-        std::fs::read(file).map_err(|e| error(format!("cannot read the ssh_config file: {e}")))?;
+    let bytes = crate::local_file::read(file)
+        .map_err(|e| error(format!("cannot read the ssh_config file: {e}")))?;
     String::from_utf8(bytes).map_err(|e| {
         error(format!(
             "ssh_config is not UTF-8 text (byte {})",

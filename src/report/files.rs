@@ -59,11 +59,29 @@ fn warn(message: &str) {
     eprintln!("warning: {message}");
 }
 
-/// `error` with the file it was about, so a full disk names every file it cost.
+/// A write that failed, and the file it was for: carried inside the `io::Error` that
+/// [`write_atomic`] returns, so that a full disk can be reported once for every file it cost.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot write {}: {source}", path.display())]
+pub struct WriteError {
+    pub path: PathBuf,
+    pub source: std::io::Error,
+}
+
+impl WriteError {
+    /// The [`WriteError`] inside an error of [`write_atomic`].
+    pub fn of(error: &std::io::Error) -> Option<&WriteError> {
+        error.get_ref()?.downcast_ref()
+    }
+}
+
 fn about(path: &Path, error: std::io::Error) -> std::io::Error {
     std::io::Error::new(
         error.kind(),
-        format!("cannot write {}: {error}", path.display()),
+        WriteError {
+            path: path.to_path_buf(),
+            source: error,
+        },
     )
 }
 
@@ -92,7 +110,8 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> std::io::Result<()> {
     let tmp_path = tmp.path().to_path_buf();
     in_progress().push(tmp_path.clone());
     let result = (|| {
-        tmp.write_all(contents)?;
+        // Through the File itself: NamedTempFile's own Write adds the temporary name to errors.
+        tmp.as_file_mut().write_all(contents)?;
         tmp.as_file().sync_data()?;
         if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
             warn(&format!(

@@ -21,6 +21,8 @@ pub struct RunInfo {
     pub inventory_hosts: usize,
     /// The baseline summary.csv the changes were computed against.
     pub baseline: Option<String>,
+    /// Why the baseline asked for could not be used (the run went on without one).
+    pub baseline_unusable: Option<String>,
 }
 
 impl RunInfo {
@@ -315,6 +317,7 @@ pub(crate) mod tests {
             inventory: "inventories/prod.toml".into(),
             inventory_hosts: 40,
             baseline: Some("nightly/2024-05-01/summary.csv".into()),
+            baseline_unusable: None,
         }
     }
 

@@ -39,7 +39,7 @@ pub fn render(view: &FleetView) -> String {
     totals_tiles(&mut out, &agg);
 
     let mut nav = vec![("matrix", "Checks by host")];
-    if agg.changes.is_some() {
+    if agg.changes.is_some() || view.run.baseline_unusable.is_some() {
         nav.push(("changes", "Changes since the baseline"));
     }
     nav.push(("checks", "Checks that fail most"));
@@ -233,6 +233,14 @@ fn url_segment(text: &str) -> String {
 }
 
 fn changes(out: &mut String, view: &FleetView, agg: &Aggregates) {
+    if let (None, Some(why)) = (&agg.changes, &view.run.baseline_unusable) {
+        out.push_str("<h2 id=\"changes\">Changes since the baseline</h2>\n");
+        out.push_str(&format!(
+            "<p>None listed: the baseline could not be used ({}).</p>\n",
+            escape(why)
+        ));
+        return;
+    }
     let Some(sections) = &agg.changes else {
         return;
     };

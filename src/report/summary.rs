@@ -125,7 +125,8 @@ pub fn to_csv(rows: &[SummaryRow], check_names: &[&str]) -> Result<Vec<u8>, csv:
 /// Reads a summary.csv back, with the check columns in the order of `check_names` (see
 /// [`from_csv`]). Errors name the file and the line: `old/summary.csv:4: ...`.
 pub fn read(path: &Path, check_names: &[&str]) -> Result<Vec<SummaryRow>, String> {
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let bytes = crate::local_file::read(path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     parse(&bytes, check_names).map_err(|(line, what)| format!("{}:{line}: {what}", path.display()))
 }
 
