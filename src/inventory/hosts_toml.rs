@@ -10,7 +10,9 @@ use std::time::Duration;
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::{range, Explicit, HostKeyCheck, InventoryError, Target, Thresholds, UserPaths};
+use super::{
+    range, Destination, Explicit, HostKeyCheck, InventoryError, Target, Thresholds, UserPaths,
+};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -51,7 +53,7 @@ struct Settings {
     disk_size_max_gb: Option<u64>,
     ssh_config: Option<bool>,
     /// ProxyJump: `bastion`, `user@bastion:2222`, or a chain `a,b`.
-    jump: Option<String>,
+    jump: Option<Spanned<String>>,
     /// Name of the environment variable holding the login password.
     password_env: Option<String>,
     /// Name of the environment variable holding the sudo password for `become`.
@@ -128,6 +130,12 @@ impl<'a> Errors<'a> {
     }
 }
 
+/// `[fd00::5]` as URLs and OpenSSH write an IPv6 address: the address, not a host range.
+fn ipv6_in_brackets(text: &str) -> Option<&str> {
+    let inner = text.strip_prefix('[')?.strip_suffix(']')?;
+    inner.parse::<std::net::Ipv6Addr>().is_ok().then_some(inner)
+}
+
 /// Parses hosts.toml text; `file` is only used in error messages.
 pub fn parse_hosts_toml(
     text: &str,
@@ -172,8 +180,11 @@ pub fn parse_hosts_toml(
         let addresses = match &host.address {
             None => names.clone(),
             Some(address) => {
-                let expanded = range::expand(address.get_ref())
-                    .map_err(|e| errors.at(Some(address.span()), e))?;
+                let expanded = match ipv6_in_brackets(address.get_ref()) {
+                    Some(ip) => vec![ip.to_string()],
+                    None => range::expand(address.get_ref())
+                        .map_err(|e| errors.at(Some(address.span()), e))?,
+                };
                 if expanded.len() != names.len() {
                     return Err(errors.at(
                         Some(address.span()),
@@ -303,7 +314,14 @@ fn resolve(
         become_root: s.become_root.unwrap_or(false),
         connect_timeout: Duration::from_secs(connect_timeout),
         legacy_algorithms: s.legacy_algorithms.unwrap_or(false),
-        jump: s.jump.clone(),
+        jump: match &s.jump {
+            None => None,
+            Some(jump) => {
+                Destination::parse_list(jump.get_ref())
+                    .map_err(|e| errors.at(Some(jump.span()), format!("jump: {e}")))?;
+                Some(jump.get_ref().clone())
+            }
+        },
         password_env: s.password_env.clone(),
         become_password_env: s.become_password_env.clone(),
         groups: Vec::new(),
@@ -467,6 +485,29 @@ identity_file = ["~/.ssh/a", "/etc/keys/b"]
     fn duplicate_names_are_refused_even_from_ranges() {
         let e = error("[[hosts]]\nname = \"web-[01:03]\"\n[[hosts]]\nname = \"web-02\"\n");
         assert_eq!(e, "hosts.toml:4:8: duplicate host name \"web-02\" (first defined on line 2): names must be unique");
+    }
+
+    #[test]
+    fn an_ipv6_address_in_brackets_is_an_address_not_a_range() {
+        let targets = parse("[[hosts]]\nname = \"v6\"\naddress = \"[::1]\"\n").unwrap();
+        assert_eq!(targets[0].address, "::1");
+        let targets = parse("[[hosts]]\nname = \"v6\"\naddress = \"[fd00::5]\"\n").unwrap();
+        assert_eq!(targets[0].address, "fd00::5");
+        // Not an address: still a range.
+        let targets = parse("[[hosts]]\nname = \"w-[1:2]\"\naddress = \"10.0.0.[1:2]\"\n").unwrap();
+        assert_eq!(targets[1].address, "10.0.0.2");
+    }
+
+    #[test]
+    fn a_jump_host_with_an_empty_user_is_an_error_at_its_line() {
+        assert_eq!(
+            error("[[hosts]]\nname = \"a\"\njump = \"@bastion\"\n"),
+            "hosts.toml:3:8: jump: \"@bastion\": empty user before '@'"
+        );
+        assert_eq!(
+            error("[defaults]\njump = \"ops@gw, @b2\"\n[[hosts]]\nname = \"a\"\n"),
+            "hosts.toml:2:8: jump: \"@b2\": empty user before '@'"
+        );
     }
 
     #[test]
