@@ -8,7 +8,7 @@ mod common;
 use std::os::unix::fs::symlink;
 use std::path::{Path, PathBuf};
 
-use common::{image_check, out_dir};
+use common::{image_check, out_dir, walk};
 
 fn facts_fixture() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/facts/debian12-ok.json")
@@ -193,19 +193,9 @@ fn a_full_disk_exits_1_naming_every_file_it_cost() {
         "{stderr}"
     );
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
-    let left: Vec<_> = walk(&out);
-    assert_eq!(left, [out.join("web")], "no temporary file is left behind");
-}
-
-/// Every path under `dir`, sorted.
-fn walk(dir: &Path) -> Vec<PathBuf> {
-    let mut found = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap().flatten() {
-        found.push(entry.path());
-        if entry.file_type().unwrap().is_dir() {
-            found.extend(walk(&entry.path()));
-        }
-    }
-    found.sort();
-    found
+    assert_eq!(
+        walk(&out),
+        [] as [PathBuf; 0],
+        "no temporary file is left behind"
+    );
 }
