@@ -180,7 +180,8 @@ pub fn read_baseline(path: &Path, check_names: &[&str]) -> Result<Vec<SummaryRow
 }
 
 /// Deletes the oldest run folders beside `current` so that `keep` remain (the current one
-/// included). Only folders with a run.json count as runs; anything else there is left alone.
+/// included). Only folders with a run.json count as runs; anything else there is left alone,
+/// symlinks included (the nightly recipe's `latest` is one: it is not a run of its own).
 pub fn prune(current: &Path, keep: usize) -> Result<Vec<PathBuf>, String> {
     let Some(parent) = current.parent().filter(|p| !p.as_os_str().is_empty()) else {
         return Ok(Vec::new());
@@ -189,8 +190,8 @@ pub fn prune(current: &Path, keep: usize) -> Result<Vec<PathBuf>, String> {
         .map_err(|e| format!("--keep: cannot list {}: {e}", parent.display()))?;
     let mut runs: Vec<(String, PathBuf)> = entries
         .flatten()
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
         .map(|e| e.path())
-        .filter(|p| p.is_dir())
         .filter_map(|p| {
             let record: RunRecord =
                 serde_json::from_str(&std::fs::read_to_string(p.join("run.json")).ok()?).ok()?;
@@ -397,11 +398,14 @@ mod tests {
             .unwrap();
         }
         std::fs::create_dir_all(root.join("not-a-run")).unwrap();
+        // `latest -> c`, as the nightly recipe makes it: not a run, never pruned.
+        std::os::unix::fs::symlink(root.join("c"), root.join("latest")).unwrap();
         let removed = prune(&root.join("c"), 2).unwrap();
         assert_eq!(removed, [root.join("a")]);
         assert!(
             root.join("b").exists() && root.join("c").exists() && root.join("not-a-run").exists()
         );
+        assert!(root.join("latest/run.json").exists());
         std::fs::remove_dir_all(&root).unwrap();
     }
 
