@@ -1,7 +1,8 @@
-//! Reading the operator's own input files: the inventory, ssh_config, known_hosts and a
-//! baseline's summary.csv. Each is read to at most [`LOCAL_FILE_CAP`] bytes and a device is
-//! refused, so `-i /dev/zero` ends at once with one line instead of reading until memory runs
-//! out. Pipes (`-i <(generate-inventory)`) still work, under the same cap.
+//! Reading the operator's own input files: the inventory, ssh_config, known_hosts, a
+//! baseline's summary.csv, run.json files and saved facts. Each is read to at most
+//! [`LOCAL_FILE_CAP`] bytes ([`FACTS_FILE_CAP`] for facts.json) and a device is refused, so
+//! `-i /dev/zero` ends at once with one line instead of reading until memory runs out. Pipes
+//! (`-i <(generate-inventory)`) still work, under the same cap.
 
 use std::io::{Error, ErrorKind, Read};
 use std::path::Path;
@@ -9,9 +10,18 @@ use std::path::Path;
 /// The largest input file read: a 50,000-host inventory or known_hosts is a few MiB.
 pub const LOCAL_FILE_CAP: u64 = 64 << 20;
 
+/// The largest facts.json `evaluate` reads: a host's facts come from at most its output
+/// budget of remote bytes, and JSON escapes can make them several times larger.
+pub const FACTS_FILE_CAP: u64 = 512 << 20;
+
 /// The bytes of `path`, or why not: "larger than 64 MiB", "not a regular file (a character
 /// device)", or the system's error. The caller adds which file and what it is for.
 pub fn read(path: &Path) -> std::io::Result<Vec<u8>> {
+    read_capped(path, LOCAL_FILE_CAP)
+}
+
+/// [`read`] with a cap of `cap` bytes.
+pub fn read_capped(path: &Path, cap: u64) -> std::io::Result<Vec<u8>> {
     use std::os::unix::fs::FileTypeExt;
     let file = std::fs::File::open(path)?;
     let meta = file.metadata()?;
@@ -32,15 +42,15 @@ pub fn read(path: &Path) -> std::io::Result<Vec<u8>> {
     let too_large = || {
         Error::new(
             ErrorKind::FileTooLarge,
-            format!("larger than {} MiB", LOCAL_FILE_CAP >> 20),
+            format!("larger than {} MiB", cap >> 20),
         )
     };
-    if meta.len() > LOCAL_FILE_CAP {
+    if meta.len() > cap {
         return Err(too_large());
     }
     let mut bytes = Vec::new();
-    file.take(LOCAL_FILE_CAP + 1).read_to_end(&mut bytes)?;
-    if bytes.len() as u64 > LOCAL_FILE_CAP {
+    file.take(cap + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > cap {
         return Err(too_large());
     }
     Ok(bytes)

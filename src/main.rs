@@ -16,6 +16,7 @@ use tokio::sync::watch;
 use image_check::checks;
 use image_check::facts;
 use image_check::inventory::{self, HostKeyCheck, SshConfigSource, Target, Thresholds};
+use image_check::local_file;
 use image_check::report::diff::{self, FailOn};
 use image_check::report::files::{remove_partial_files, write_atomic};
 use image_check::report::summary::{HostStatus, SummaryRow};
@@ -737,9 +738,11 @@ fn run_evaluate(args: EvaluateArgs) -> anyhow::Result<ExitCode> {
     let files = facts_files(&args.facts)?;
     let mut saved = Vec::new();
     for file in &files {
-        let parsed = std::fs::read_to_string(file)
+        let parsed = local_file::read_capped(file, local_file::FACTS_FILE_CAP)
             .map_err(|e| e.to_string())
-            .and_then(|text| serde_json::from_str::<SavedFacts>(&text).map_err(|e| e.to_string()));
+            .and_then(|bytes| {
+                serde_json::from_slice::<SavedFacts>(&bytes).map_err(|e| e.to_string())
+            });
         let facts = parsed.map_err(|e| {
             UsageError(format!(
                 "{}: not a facts.json written by scan --save-facts: {e}",

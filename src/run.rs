@@ -194,7 +194,7 @@ pub fn prune(current: &Path, keep: usize) -> Result<Vec<PathBuf>, String> {
         .map(|e| e.path())
         .filter_map(|p| {
             let record: RunRecord =
-                serde_json::from_str(&std::fs::read_to_string(p.join("run.json")).ok()?).ok()?;
+                serde_json::from_slice(&crate::local_file::read(&p.join("run.json")).ok()?).ok()?;
             Some((record.started, p))
         })
         .collect();
@@ -398,6 +398,9 @@ mod tests {
             .unwrap();
         }
         std::fs::create_dir_all(root.join("not-a-run")).unwrap();
+        // A run.json that is a device is not read (it would never end): not a run.
+        std::fs::create_dir_all(root.join("zero")).unwrap();
+        std::os::unix::fs::symlink("/dev/zero", root.join("zero/run.json")).unwrap();
         // `latest -> c`, as the nightly recipe makes it: not a run, never pruned.
         std::os::unix::fs::symlink(root.join("c"), root.join("latest")).unwrap();
         let removed = prune(&root.join("c"), 2).unwrap();
@@ -405,7 +408,7 @@ mod tests {
         assert!(
             root.join("b").exists() && root.join("c").exists() && root.join("not-a-run").exists()
         );
-        assert!(root.join("latest/run.json").exists());
+        assert!(root.join("latest/run.json").exists() && root.join("zero").exists());
         std::fs::remove_dir_all(&root).unwrap();
     }
 
@@ -463,9 +466,9 @@ pub struct MergedRuns {
 }
 
 fn read_record(run: &Path) -> Result<RunRecord, String> {
-    let text = std::fs::read_to_string(run.join("run.json"))
+    let text = crate::local_file::read(&run.join("run.json"))
         .map_err(|e| format!("{}: not a run folder (run.json: {e})", run.display()))?;
-    serde_json::from_str(&text).map_err(|e| {
+    serde_json::from_slice(&text).map_err(|e| {
         format!(
             "{}: run.json is not image_check's: {e}",
             run.join("run.json").display()

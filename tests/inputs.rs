@@ -29,12 +29,18 @@ fn quick(args: &[&str]) -> (Option<i32>, String) {
 }
 
 #[test]
-fn a_device_as_inventory_or_ssh_config_is_one_line_and_exit_2() {
+fn a_device_as_inventory_facts_or_ssh_config_is_one_line_and_exit_2() {
     let (code, stderr) = quick(&["inventory", "-i", "/dev/zero"]);
     assert_eq!(code, Some(2));
     assert_eq!(
         stderr,
         "error: /dev/zero: cannot read the inventory: not a regular file (a character device)\n"
+    );
+    let (code, stderr) = quick(&["evaluate", "/dev/zero", "-o", "/nonexistent/never-made"]);
+    assert_eq!(code, Some(2));
+    assert_eq!(
+        stderr,
+        "error: /dev/zero: not a facts.json written by scan --save-facts: not a regular file (a character device)\n"
     );
     let (code, stderr) = quick(&["scan", "127.0.0.1", "--ssh-config", "/dev/zero"]);
     assert_eq!(code, Some(2));
