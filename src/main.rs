@@ -487,12 +487,15 @@ fn read_baseline(args: &BaselineArgs, check_names: &[&str]) -> Baseline {
 /// Group → its hosts, in the order groups first appear in the inventory.
 fn groups_of(targets: &[Target]) -> Vec<(String, Vec<String>)> {
     let mut groups: Vec<(String, Vec<String>)> = Vec::new();
+    // Index by name: a search of the list per host would be quadratic in the group count.
+    let mut index: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
     for target in targets {
         for group in &target.groups {
-            match groups.iter_mut().find(|(name, _)| name == group) {
-                Some((_, hosts)) => hosts.push(target.name.clone()),
-                None => groups.push((group.clone(), vec![target.name.clone()])),
-            }
+            let at = *index.entry(group).or_insert_with(|| {
+                groups.push((group.clone(), Vec::new()));
+                groups.len() - 1
+            });
+            groups[at].1.push(target.name.clone());
         }
     }
     groups
