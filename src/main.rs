@@ -758,13 +758,14 @@ fn run_evaluate(args: EvaluateArgs) -> anyhow::Result<ExitCode> {
     let baseline = read_baseline(&args.baseline, &check_names);
     let started = chrono::Local::now();
     let _lock = RunLock::acquire(&args.output).map_err(UsageError)?;
+    let thresholds_of: std::collections::HashMap<&str, Thresholds> = inventory
+        .iter()
+        .map(|t| (t.name.as_str(), t.thresholds))
+        .collect();
     let rows: Vec<SummaryRow> = saved
         .into_iter()
         .map(|s| {
-            let from_inventory = inventory
-                .iter()
-                .find(|t| t.name == s.host)
-                .map(|t| t.thresholds);
+            let from_inventory = thresholds_of.get(s.host.as_str()).copied();
             let thresholds = args.thresholds.apply(from_inventory.unwrap_or_default());
             let host = HostId {
                 name: s.host,

@@ -159,3 +159,32 @@ fn an_unusable_baseline_warns_and_the_run_goes_on() {
         assert!(!out.join("changes.csv").exists());
     }
 }
+
+#[test]
+fn evaluate_takes_each_hosts_thresholds_from_the_inventory_by_name() {
+    let dir = out_dir("inputs-evaluate-thresholds");
+    let inventory = dir.join("hosts.toml");
+    std::fs::write(
+        &inventory,
+        "[[hosts]]\nname = \"other\"\n\n[[hosts]]\nname = \"web\"\ndisk_usage_warn = 1\n",
+    )
+    .unwrap();
+    let out = dir.join("run");
+    let run = image_check(&[
+        "evaluate",
+        facts_fixture().to_str().unwrap(),
+        "-i",
+        inventory.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "-q",
+    ]);
+    assert_eq!(
+        run.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let rows = common::rows_by_host(&out);
+    assert_eq!(rows["web"]["disk_usage"], "WARNING", "{:?}", rows["web"]);
+}
