@@ -67,7 +67,8 @@ use yaml_rust2::parser::{Event, Parser};
 use yaml_rust2::scanner::{Marker, TScalarStyle};
 
 use super::{
-    parse_hosts_toml, range, Explicit, HostKeyCheck, InventoryError, Target, Thresholds, UserPaths,
+    parse_hosts_toml, range, Destination, Explicit, HostKeyCheck, InventoryError, Target,
+    Thresholds, UserPaths,
 };
 
 /// 1-based line and column.
@@ -387,6 +388,9 @@ fn ssh_args_jump(args: &str) -> Result<Option<Option<String>>, String> {
                     return Err(format!(
                         "ProxyJump {value:?} must be one [user@]host[:port], or several joined by commas"
                     ));
+                }
+                if !value.eq_ignore_ascii_case("none") {
+                    Destination::parse_list(&value)?;
                 }
                 jump = Some((!value.eq_ignore_ascii_case("none")).then_some(value));
             }
@@ -2511,6 +2515,14 @@ mod tests {
         assert_eq!(
             yaml_error("all:\n  vars:\n    ansible_port: 0\n  hosts:\n    h:\n"),
             "inv/hosts.yml:3:19: ansible_port 0 is not between 1 and 65535"
+        );
+    }
+
+    #[test]
+    fn a_jump_host_with_an_empty_user_is_an_error_at_its_line() {
+        assert_eq!(
+            ini_error("[g]\nh ansible_ssh_common_args='-J @bastion'\n"),
+            "inv/hosts:2:3: ansible_ssh_common_args: \"@bastion\": empty user before '@'"
         );
     }
 
