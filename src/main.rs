@@ -18,7 +18,7 @@ use image_check::facts;
 use image_check::inventory::{self, HostKeyCheck, SshConfigSource, Target, Thresholds};
 use image_check::local_file;
 use image_check::report::diff::{self, FailOn};
-use image_check::report::files::{remove_partial_files, write_atomic};
+use image_check::report::files::{remove_partial_files, write_atomic, Dir};
 use image_check::report::summary::{HostStatus, SummaryRow};
 use image_check::report::{console, HostReport, TOOL_VERSION};
 use image_check::run::{self, RunLock, RunOutcome, RunRecord};
@@ -792,8 +792,9 @@ async fn run_local(dir: &Path, thresholds: Thresholds) -> anyhow::Result<ExitCod
     let results = checks::evaluate(&facts, &thresholds);
     let report = HostReport::new(&facts, &results, &time);
     emit!("{}", console::local_header(&report));
-    let paths =
-        scan::write_host_files(dir, &report, None).map_err(|e| WriteFailed(e.to_string()))?;
+    let paths = Dir::open(dir)
+        .and_then(|dir| scan::write_host_files(&dir, &report, None))
+        .map_err(|e| WriteFailed(e.to_string()))?;
     let shown = std::path::absolute(&paths.txt).unwrap_or(paths.txt.clone());
     emit!(
         "{}",

@@ -481,6 +481,8 @@ fn read_record(run: &Path) -> Result<RunRecord, String> {
 /// the merged folder replaced, each with one line.
 fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
     files::real_dir(to)?;
+    // Files are hard-linked or copied by path: the folder was just checked, and a shard's
+    // folders come from this machine's own runs.
     for entry in std::fs::read_dir(from)? {
         let entry = entry?;
         let target = to.join(entry.file_name());

@@ -16,7 +16,7 @@ use tokio::task::JoinSet;
 use crate::checks::{self, CheckResult, Status};
 use crate::facts::{self, Facts};
 use crate::inventory::{Target, Thresholds};
-use crate::report::files::{real_dir, safe_dir_name, write_atomic, ReportPaths};
+use crate::report::files::{real_dir, safe_dir_name, Dir, ReportPaths};
 use crate::report::summary::{HostStatus, SummaryRow};
 use crate::report::{HostReport, UNKNOWN};
 use crate::transport::ssh::{self, SshContext};
@@ -101,16 +101,19 @@ fn unreachable_row(host: &HostId, reason: &str) -> SummaryRow {
 
 /// Writes one host's TXT and JSON (and facts.json when asked) into `dir`.
 pub fn write_host_files(
-    dir: &Path,
+    dir: &Dir,
     report: &HostReport,
     saved: Option<&SavedFacts>,
 ) -> std::io::Result<ReportPaths> {
-    let paths = ReportPaths::in_dir(dir, &report.time);
-    write_atomic(&paths.txt, report.to_txt().as_bytes())?;
-    write_atomic(&paths.json, report.to_json().as_bytes())?;
+    let paths = ReportPaths::in_dir(dir.path(), &report.time);
+    dir.write(
+        &ReportPaths::txt_name(&report.time),
+        report.to_txt().as_bytes(),
+    )?;
+    dir.write(ReportPaths::JSON_NAME, report.to_json().as_bytes())?;
     if let Some(saved) = saved {
         let json = serde_json::to_string_pretty(saved).map_err(std::io::Error::other)?;
-        write_atomic(&dir.join("facts.json"), json.as_bytes())?;
+        dir.write("facts.json", json.as_bytes())?;
     }
     Ok(paths)
 }
@@ -203,7 +206,7 @@ pub fn report_host(
         facts,
     });
     let dir = output.join(safe_dir_name(&host.name));
-    if let Err(e) = real_dir(&dir).and_then(|()| write_host_files(&dir, &report, saved.as_ref())) {
+    if let Err(e) = real_dir(&dir).and_then(|dir| write_host_files(&dir, &report, saved.as_ref())) {
         row.reason = match row.reason.as_str() {
             "" => format!("{REPORT_NOT_WRITTEN}: {e}"),
             checks => format!("{REPORT_NOT_WRITTEN}: {e}; {checks}"),

@@ -90,50 +90,107 @@ fn link_target(path: &Path) -> String {
     std::fs::read_link(path).map_or_else(|_| "?".into(), |t| t.display().to_string())
 }
 
-/// Writes `contents` to `path` through a temporary file in the same folder, flushed to disk,
-/// and a rename: a reader sees the old file or the whole new one, never part of it. The
-/// temporary file is created with O_EXCL under a random name (tempfile), so nothing planted in
-/// the folder can redirect the write; a symlink at `path` is replaced by the file, never
-/// followed. Errors name `path`.
+/// A folder held open while files are written into it. Every name is looked up in the folder
+/// itself, through its descriptor (`/proc/self/fd/N/name`), not through its path again: a
+/// folder renamed away or swapped for a symlink after it was opened cannot redirect a write.
+#[derive(Debug)]
+pub struct Dir {
+    file: std::fs::File,
+    /// The path it was opened at, for messages.
+    path: PathBuf,
+}
+
+impl Dir {
+    /// Opens (and creates) `path`, following symlinks: the output folder itself is the
+    /// operator's choice. What is inside it is not followed (see [`real_dir`]).
+    pub fn open(path: &Path) -> std::io::Result<Dir> {
+        std::fs::create_dir_all(path).map_err(|e| about(path, e))?;
+        Dir::open_with(path, 0)
+    }
+
+    fn open_with(path: &Path, flags: i32) -> std::io::Result<Dir> {
+        use std::os::unix::fs::OpenOptionsExt;
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_DIRECTORY | flags)
+            .open(path)
+            .map_err(|e| about(path, e))?;
+        Ok(Dir {
+            file,
+            path: path.to_path_buf(),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The folder as a path that resolves through the descriptor; its own path where /proc
+    /// is not mounted.
+    fn here(&self) -> PathBuf {
+        use std::os::fd::AsRawFd;
+        let by_fd = PathBuf::from(format!("/proc/self/fd/{}", self.file.as_raw_fd()));
+        if by_fd.is_dir() {
+            by_fd
+        } else {
+            self.path.clone()
+        }
+    }
+
+    /// Writes `contents` to `name` in this folder through a temporary file beside it, flushed
+    /// to disk, and a rename: a reader sees the old file or the whole new one, never part of
+    /// it. The temporary file is created with O_EXCL under a random name (tempfile), so nothing
+    /// planted in the folder can redirect the write; a symlink at `name` is replaced by the
+    /// file, never followed. Errors name the file.
+    pub fn write(&self, name: &str, contents: &[u8]) -> std::io::Result<()> {
+        let shown = self.path.join(name);
+        let here = self.here();
+        let mut tmp = tempfile::Builder::new()
+            .prefix(&format!(".{name}.{}.", std::process::id()))
+            .suffix(TMP_SUFFIX)
+            .tempfile_in(&here)
+            .map_err(|e| about(&shown, e))?;
+        let tmp_path = tmp.path().to_path_buf();
+        in_progress().push(tmp_path.clone());
+        let target = here.join(name);
+        let result = (|| {
+            // Through the File itself: NamedTempFile's own Write adds the temporary name to
+            // errors.
+            tmp.as_file_mut().write_all(contents)?;
+            tmp.as_file().sync_data()?;
+            if std::fs::symlink_metadata(&target).is_ok_and(|m| m.file_type().is_symlink()) {
+                warn(&format!(
+                    "{} was a symbolic link (to {}): replaced by the file, nothing written through it",
+                    shown.display(),
+                    link_target(&target)
+                ));
+            }
+            // rename(2) replaces a symlink at `target` itself; the file is removed on failure.
+            tmp.persist(&target).map(drop).map_err(|e| e.error)
+        })();
+        in_progress().retain(|p| p != &tmp_path);
+        result.map_err(|e| about(&shown, e))
+    }
+}
+
+/// [`Dir::write`] into the folder of `path` (created when missing).
 pub fn write_atomic(path: &Path, contents: &[u8]) -> std::io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).map_err(|e| about(path, e))?;
-    let file_name = path
+    let name = path
         .file_name()
         .and_then(|n| n.to_str())
         .unwrap_or("report");
-    let mut tmp = tempfile::Builder::new()
-        .prefix(&format!(".{file_name}.{}.", std::process::id()))
-        .suffix(TMP_SUFFIX)
-        .tempfile_in(dir)
-        .map_err(|e| about(path, e))?;
-    let tmp_path = tmp.path().to_path_buf();
-    in_progress().push(tmp_path.clone());
-    let result = (|| {
-        // Through the File itself: NamedTempFile's own Write adds the temporary name to errors.
-        tmp.as_file_mut().write_all(contents)?;
-        tmp.as_file().sync_data()?;
-        if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
-            warn(&format!(
-                "{} was a symbolic link (to {}): replaced by the file, nothing written through it",
-                path.display(),
-                link_target(path)
-            ));
-        }
-        // rename(2) replaces a symlink at `path` itself; the file is removed on failure.
-        tmp.persist(path).map(drop).map_err(|e| e.error)
-    })();
-    in_progress().retain(|p| p != &tmp_path);
-    result.map_err(|e| about(path, e))
+    Dir::open(dir)?.write(name, contents)
 }
 
-/// Makes `dir` (a host's folder inside the output folder) a real folder: created when missing,
-/// and when it is a symlink (`-o/web-01 -> /elsewhere`) the link is removed and a folder made in
-/// its place, with one warning line, so that no report lands outside the output folder.
-pub fn real_dir(dir: &Path) -> std::io::Result<()> {
+/// Opens `dir`, a host's folder inside the output folder, as a real folder: created when
+/// missing, and when it is a symlink (`-o/web-01 -> /elsewhere`) the link is removed and a
+/// folder made in its place, with one warning line. It is opened with O_NOFOLLOW, and the
+/// [`Dir`] writes through that descriptor, so no report lands outside the output folder.
+pub fn real_dir(dir: &Path) -> std::io::Result<Dir> {
     let made = |e| about(dir, e);
     match std::fs::symlink_metadata(dir) {
-        Ok(meta) if meta.is_dir() => Ok(()),
+        Ok(meta) if meta.is_dir() => {}
         Ok(meta) if meta.file_type().is_symlink() => {
             let target = link_target(dir);
             std::fs::remove_file(dir).map_err(made)?;
@@ -142,17 +199,20 @@ pub fn real_dir(dir: &Path) -> std::io::Result<()> {
                 "{} was a symbolic link (to {target}): replaced by a folder, nothing written through it",
                 dir.display()
             ));
-            Ok(())
         }
-        Ok(_) => Err(made(std::io::Error::new(
-            std::io::ErrorKind::AlreadyExists,
-            "a file that is not a folder is in the way",
-        ))),
+        Ok(_) => {
+            return Err(made(std::io::Error::new(
+                std::io::ErrorKind::AlreadyExists,
+                "a file that is not a folder is in the way",
+            )))
+        }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            std::fs::create_dir_all(dir).map_err(made)
+            std::fs::create_dir_all(dir).map_err(made)?
         }
-        Err(e) => Err(made(e)),
+        Err(e) => return Err(made(e)),
     }
+    // A symlink swapped in since the check fails here (ELOOP) instead of being followed.
+    Dir::open_with(dir, libc::O_NOFOLLOW)
 }
 
 /// The pid in a temporary file's name as [`write_atomic`] makes it
@@ -228,9 +288,15 @@ impl ReportPaths {
     /// Alibaba's names inside `dir`: `image_check_report_<time>.txt` and `image_check_report.json`.
     pub fn in_dir(dir: &Path, time: &str) -> Self {
         ReportPaths {
-            txt: dir.join(format!("image_check_report_{time}.txt")),
-            json: dir.join("image_check_report.json"),
+            txt: dir.join(Self::txt_name(time)),
+            json: dir.join(Self::JSON_NAME),
         }
+    }
+
+    pub const JSON_NAME: &str = "image_check_report.json";
+
+    pub fn txt_name(time: &str) -> String {
+        format!("image_check_report_{time}.txt")
     }
 }
 
@@ -343,8 +409,8 @@ mod tests {
         let out = dir.join("out");
         std::fs::create_dir(&out).unwrap();
         std::os::unix::fs::symlink(&elsewhere, out.join("web-01")).unwrap();
-        real_dir(&out.join("web-01")).unwrap();
-        write_atomic(&out.join("web-01/image_check_report.json"), b"{}").unwrap();
+        let web = real_dir(&out.join("web-01")).unwrap();
+        web.write("image_check_report.json", b"{}").unwrap();
         assert!(std::fs::symlink_metadata(out.join("web-01"))
             .unwrap()
             .is_dir());
@@ -355,6 +421,29 @@ mod tests {
         std::fs::write(out.join("file"), "").unwrap();
         let e = real_dir(&out.join("file")).unwrap_err().to_string();
         assert!(e.contains("out/file: a file that is not a folder"), "{e}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_folder_swapped_for_a_symlink_after_it_was_opened_gets_nothing() {
+        let dir = scratch("swap");
+        let elsewhere = dir.join("elsewhere");
+        std::fs::create_dir(&elsewhere).unwrap();
+        let web = dir.join("out/web");
+        let opened = real_dir(&web).unwrap();
+        // The attacker's move between the check and the writes.
+        std::fs::rename(&web, dir.join("out/web.old")).unwrap();
+        std::os::unix::fs::symlink(&elsewhere, &web).unwrap();
+        opened.write("image_check_report.json", b"{}").unwrap();
+        assert_eq!(std::fs::read_dir(&elsewhere).unwrap().count(), 0);
+        assert_eq!(
+            std::fs::read(dir.join("out/web.old/image_check_report.json")).unwrap(),
+            b"{}"
+        );
+        // Opened again, the symlink is replaced, never followed.
+        real_dir(&web).unwrap().write("facts.json", b"{}").unwrap();
+        assert!(web.join("facts.json").is_file());
+        assert_eq!(std::fs::read_dir(&elsewhere).unwrap().count(), 0);
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
