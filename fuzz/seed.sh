@@ -92,6 +92,11 @@ printf '\0/dev/vd\\012a1 / ext4 rw 0 0\n\0major minor  #blocks  name\n\n 253 0 1
 # partition_table: disk headers as they are; fdisk stdout, NUL, stderr.
 mkdir -p "$out/partition_table"
 for f in "$data"/partition/*.bin; do cp "$f" "$out/partition_table/"; done
+# The fixture disks of the test fleet (the GPT ones with their entry arrays).
+for f in "$root"/tests/fleet/hosts/*/dev/*; do
+    host=${f%/dev/*}
+    cp "$f" "$out/partition_table/disk-${host##*/}-${f##*/}"
+done
 for f in "$data"/partition/fdisk-*.stdout; do
     join "$out/partition_table/$(basename "$f" .stdout)" "$f" "${f%.stdout}.stderr"
 done

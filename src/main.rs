@@ -13,6 +13,7 @@ use clap::{Args, CommandFactory, Parser, Subcommand};
 use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::watch;
 
+use image_check::capture::{self, Capture, Replay};
 use image_check::checks;
 use image_check::facts;
 use image_check::inventory::{self, HostKeyCheck, SshConfigSource, Target, Thresholds};
@@ -22,7 +23,7 @@ use image_check::report::files::{remove_partial_files, write_atomic, Dir};
 use image_check::report::summary::{HostStatus, SummaryRow};
 use image_check::report::{console, HostReport, TOOL_VERSION};
 use image_check::run::{self, RunLock, RunOutcome, RunRecord};
-use image_check::scan::{self, HostId, SavedFacts, ScanOptions};
+use image_check::scan::{self, HostId, Saved, SavedFacts, ScanOptions};
 use image_check::shard::{Shard, ShardBy};
 use image_check::transport::local::LocalTransport;
 
@@ -186,8 +187,9 @@ struct ScanArgs {
     /// Host key policy for every host, overriding the inventory.
     #[arg(long = "host-key-check", value_enum)]
     host_key_check: Option<HostKeyCheck>,
-    /// Also write each host's raw facts as DIR/<host>/facts.json.
-    #[arg(long)]
+    /// Also write what each host answered as DIR/<host>/capture.json.gz, for `evaluate`
+    /// (a parser fixed later changes its verdicts) and for bug reports.
+    #[arg(long, visible_alias = "save-captures")]
     save_facts: bool,
     /// Print nothing but errors (for cron).
     #[arg(short, long)]
@@ -198,7 +200,8 @@ struct ScanArgs {
 
 #[derive(Args)]
 struct EvaluateArgs {
-    /// facts.json files, or folders of a scan made with --save-facts (DIR/<host>/facts.json).
+    /// Captures (capture.json.gz) or facts.json files of earlier versions, or folders of a
+    /// scan made with --save-facts (DIR/<host>/capture.json.gz).
     #[arg(required = true)]
     facts: Vec<PathBuf>,
     /// Folder for the new reports and summary.csv.
@@ -704,9 +707,9 @@ fn run_diff(
     })
 }
 
-/// The facts.json files named on the command line: files as they are, folders searched one
-/// level deep (a scan's DIR/<host>/facts.json).
-fn facts_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, UsageError> {
+/// The saved hosts named on the command line: files as they are, folders searched one level
+/// deep (a scan's DIR/<host>/capture.json.gz, or facts.json of earlier versions).
+fn saved_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, UsageError> {
     let mut files = Vec::new();
     for path in paths {
         if !path.is_dir() {
@@ -716,13 +719,19 @@ fn facts_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, UsageError> {
         let entries =
             std::fs::read_dir(path).map_err(|e| UsageError(format!("{}: {e}", path.display())))?;
         let mut found: Vec<PathBuf> = entries
-            .filter_map(|entry| entry.ok().map(|e| e.path().join("facts.json")))
-            .filter(|file| file.is_file())
+            .filter_map(|entry| {
+                let host = entry.ok()?.path();
+                [capture::FILE_NAME, "facts.json"]
+                    .iter()
+                    .map(|name| host.join(name))
+                    .find(|file| file.is_file())
+            })
             .collect();
         if found.is_empty() {
             return Err(UsageError(format!(
-                "{}: no */facts.json inside (scan with --save-facts)",
-                path.display()
+                "{}: no */{} or */facts.json inside (scan with --save-facts)",
+                path.display(),
+                capture::FILE_NAME
             )));
         }
         found.sort();
@@ -731,28 +740,49 @@ fn facts_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, UsageError> {
     Ok(files)
 }
 
-fn run_evaluate(args: EvaluateArgs) -> anyhow::Result<ExitCode> {
+/// One saved host, read and parsed: a capture, parsed again now (a parser fixed since the
+/// scan changes the verdicts), or facts.json of an earlier version, evaluated as it was
+/// parsed then. With what its folder keeps.
+async fn load_saved(file: &Path) -> Result<(HostId, facts::Facts, Saved), UsageError> {
+    let with_file = |e: String| UsageError(format!("{}: {e}", file.display()));
+    if file.file_name().is_none_or(|name| name != "facts.json") {
+        let capture = Capture::load(file).map_err(with_file)?;
+        let bytes = local_file::read_capped(file, local_file::FACTS_FILE_CAP)
+            .map_err(|e| with_file(e.to_string()))?;
+        let facts = facts::collect(&Replay::new(&capture.answers)).await;
+        let host = HostId {
+            name: capture.header.host,
+            address: capture.header.address,
+        };
+        return Ok((host, facts, Saved::Capture(bytes)));
+    }
+    let parsed = local_file::read_capped(file, local_file::FACTS_FILE_CAP)
+        .map_err(|e| e.to_string())
+        .and_then(|bytes| serde_json::from_slice::<SavedFacts>(&bytes).map_err(|e| e.to_string()));
+    let old = parsed.map_err(|e| {
+        with_file(format!(
+            "not a facts.json written by scan --save-facts: {e}"
+        ))
+    })?;
+    let host = HostId {
+        name: old.host.clone(),
+        address: old.address.clone(),
+    };
+    let facts = old.facts.clone();
+    Ok((host, facts, Saved::Facts(Box::new(old))))
+}
+
+async fn run_evaluate(args: EvaluateArgs) -> anyhow::Result<ExitCode> {
     let inventory = args
         .inventory
         .as_deref()
         .map(|path| load_targets(path, None))
         .transpose()?
         .unwrap_or_default();
-    let files = facts_files(&args.facts)?;
+    let files = saved_files(&args.facts)?;
     let mut saved = Vec::new();
     for file in &files {
-        let parsed = local_file::read_capped(file, local_file::FACTS_FILE_CAP)
-            .map_err(|e| e.to_string())
-            .and_then(|bytes| {
-                serde_json::from_slice::<SavedFacts>(&bytes).map_err(|e| e.to_string())
-            });
-        let facts = parsed.map_err(|e| {
-            UsageError(format!(
-                "{}: not a facts.json written by scan --save-facts: {e}",
-                file.display()
-            ))
-        })?;
-        saved.push(facts);
+        saved.push(load_saved(file).await?);
     }
     let check_names = checks::names();
     let baseline = read_baseline(&args.baseline, &check_names);
@@ -762,18 +792,19 @@ fn run_evaluate(args: EvaluateArgs) -> anyhow::Result<ExitCode> {
         .iter()
         .map(|t| (t.name.as_str(), t.thresholds))
         .collect();
-    let rows: Vec<SummaryRow> = saved
-        .into_iter()
-        .map(|s| {
-            let from_inventory = thresholds_of.get(s.host.as_str()).copied();
-            let thresholds = args.thresholds.apply(from_inventory.unwrap_or_default());
-            let host = HostId {
-                name: s.host,
-                address: s.address,
-            };
-            scan::report_host(&host, s.facts, &thresholds, &args.output, true, false)
-        })
-        .collect();
+    let mut rows: Vec<SummaryRow> = Vec::new();
+    for (host, facts, saved) in saved {
+        let from_inventory = thresholds_of.get(host.name.as_str()).copied();
+        let thresholds = args.thresholds.apply(from_inventory.unwrap_or_default());
+        rows.push(scan::report_host(
+            &host,
+            facts,
+            &thresholds,
+            &args.output,
+            Some(saved),
+            false,
+        ));
+    }
     let inventory = args.inventory.clone().unwrap_or_default();
     let fleet = Fleet {
         dir: &args.output,
@@ -840,7 +871,7 @@ fn main() -> ExitCode {
         Commands::Local { path, thresholds } => {
             runtime.block_on(run_local(&path, thresholds.apply(Thresholds::default())))
         }
-        Commands::Evaluate(args) => run_evaluate(args),
+        Commands::Evaluate(args) => runtime.block_on(run_evaluate(args)),
         Commands::Checks { json } => Ok(print_checks(json)),
         Commands::Merge(args) => run_merge(args),
         Commands::Completions { shell } => {

@@ -13,6 +13,7 @@ use serde::Serialize;
 use tokio::sync::{watch, Semaphore};
 use tokio::task::JoinSet;
 
+use crate::capture::{self, Recorder, Recording};
 use crate::checks::{self, CheckResult, Status};
 use crate::facts::{self, Facts};
 use crate::inventory::{Target, Thresholds};
@@ -37,7 +38,8 @@ pub struct ScanOptions {
     pub json_lines: bool,
 }
 
-/// `facts.json` as `--save-facts` writes it: enough to evaluate the host again offline.
+/// `facts.json` as `--save-facts` wrote it before captures: parsed facts, evaluated as they
+/// are (a parser fixed since does not change them).
 #[derive(Debug, Serialize, serde::Deserialize)]
 pub struct SavedFacts {
     pub host: String,
@@ -99,11 +101,20 @@ fn unreachable_row(host: &HostId, reason: &str) -> SummaryRow {
     SummaryRow::bare(&host.name, &host.address, HostStatus::Unreachable, reason)
 }
 
-/// Writes one host's TXT and JSON (and facts.json when asked) into `dir`.
+/// What a host folder keeps besides its reports, for `evaluate`.
+#[derive(Debug)]
+pub enum Saved {
+    /// The bytes of `capture.json.gz`: what the host answered (`scan --save-facts`).
+    Capture(Vec<u8>),
+    /// `facts.json` of an earlier version, evaluated again.
+    Facts(Box<SavedFacts>),
+}
+
+/// Writes one host's TXT and JSON (and its capture or facts when asked) into `dir`.
 pub fn write_host_files(
     dir: &Dir,
     report: &HostReport,
-    saved: Option<&SavedFacts>,
+    saved: Option<&Saved>,
 ) -> std::io::Result<ReportPaths> {
     let paths = ReportPaths::in_dir(dir.path(), &report.time);
     dir.write(
@@ -111,9 +122,13 @@ pub fn write_host_files(
         report.to_txt().as_bytes(),
     )?;
     dir.write(ReportPaths::JSON_NAME, report.to_json().as_bytes())?;
-    if let Some(saved) = saved {
-        let json = serde_json::to_string_pretty(saved).map_err(std::io::Error::other)?;
-        dir.write("facts.json", json.as_bytes())?;
+    match saved {
+        Some(Saved::Capture(bytes)) => dir.write(capture::FILE_NAME, bytes)?,
+        Some(Saved::Facts(facts)) => {
+            let json = serde_json::to_string_pretty(facts).map_err(std::io::Error::other)?;
+            dir.write("facts.json", json.as_bytes())?;
+        }
+        None => {}
     }
     Ok(paths)
 }
@@ -121,11 +136,12 @@ pub fn write_host_files(
 /// Time left after the host's deadline to close the connection and write the report.
 const REPORT_GRACE: Duration = Duration::from_secs(5);
 
+/// The host's facts, and with `--save-facts` every answer they were parsed from.
 async fn collect_over_ssh(
     ctx: &SshContext,
     target: &Target,
     options: &ScanOptions,
-) -> Result<Facts, String> {
+) -> Result<(Facts, Option<Recording>), String> {
     // Half the host's deadline for any one command, so a hung command costs one fact, not
     // the whole host; no operation runs past the deadline, so the facts read by then make
     // the report.
@@ -135,7 +151,15 @@ async fn collect_over_ssh(
         options.host_budget,
     );
     let transport = ssh::connect(ctx, target, limits).await?;
-    let facts = facts::collect(&transport).await;
+    let (facts, answers) = if options.save_facts {
+        let recorder = Recorder::new(&transport);
+        let facts = facts::collect(&recorder).await;
+        // Writing JSON into memory cannot fail; a capture that could not be kept is only
+        // missing from the folder, the report is not.
+        (facts, recorder.into_recording().ok())
+    } else {
+        (facts::collect(&transport).await, None)
+    };
     if transport.is_closed() && transport.successes() == 0 {
         return Err(
             "the server closed the connection after authentication, before the facts were read"
@@ -143,7 +167,7 @@ async fn collect_over_ssh(
         );
     }
     let _ = tokio::time::timeout(REPORT_GRACE, transport.close()).await;
-    Ok(facts)
+    Ok((facts, answers))
 }
 
 /// `--json`: one JSON object per host on stdout as the host finishes, for jq and log
@@ -189,7 +213,7 @@ pub fn report_host(
     facts: Facts,
     thresholds: &Thresholds,
     output: &Path,
-    save_facts: bool,
+    saved: Option<Saved>,
     json_lines: bool,
 ) -> SummaryRow {
     let time = timestamp();
@@ -199,12 +223,6 @@ pub fn report_host(
     if json_lines {
         print_json_line(&row, Some(&report));
     }
-    let saved = save_facts.then(|| SavedFacts {
-        host: host.name.clone(),
-        address: host.address.clone(),
-        time,
-        facts,
-    });
     let dir = output.join(safe_dir_name(&host.name));
     if let Err(e) = real_dir(&dir).and_then(|dir| write_host_files(&dir, &report, saved.as_ref())) {
         row.reason = match row.reason.as_str() {
@@ -232,8 +250,8 @@ async fn scan_host(ctx: Arc<SshContext>, target: Target, options: Arc<ScanOption
         deadline + REPORT_GRACE,
         collect_over_ssh(&ctx, &target, &options),
     );
-    let facts = match collected.await {
-        Ok(Ok(facts)) => facts,
+    let (facts, answers) = match collected.await {
+        Ok(Ok(collected)) => collected,
         Ok(Err(reason)) => return unreachable(&host, &reason, options.json_lines),
         Err(_) => {
             let reason = format!(
@@ -243,6 +261,10 @@ async fn scan_host(ctx: Arc<SshContext>, target: Target, options: Arc<ScanOption
             return unreachable(&host, &reason, options.json_lines);
         }
     };
+    let header = capture::Header::new(&host.name, &host.address, &timestamp());
+    let saved = answers
+        .and_then(|recording| recording.file_bytes(&header).ok())
+        .map(Saved::Capture);
     let fallback = host.clone();
     let written = tokio::task::spawn_blocking(move || {
         report_host(
@@ -250,7 +272,7 @@ async fn scan_host(ctx: Arc<SshContext>, target: Target, options: Arc<ScanOption
             facts,
             &target.thresholds,
             &options.output,
-            options.save_facts,
+            saved,
             options.json_lines,
         )
     })

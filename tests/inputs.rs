@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use common::{image_check, image_check_command, out_dir};
 
 fn facts_fixture() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/facts/debian12-ok.json")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/facts/debian12-ok/facts.json")
 }
 
 /// Runs image_check with `args` and returns (exit code, stderr), asserting it ended quickly.
@@ -36,11 +36,25 @@ fn a_device_as_inventory_facts_or_ssh_config_is_one_line_and_exit_2() {
         stderr,
         "error: /dev/zero: cannot read the inventory: not a regular file (a character device)\n"
     );
-    let (code, stderr) = quick(&["evaluate", "/dev/zero", "-o", "/nonexistent/never-made"]);
+    let dir = out_dir("inputs-device-facts");
+    let facts = dir.join("facts.json");
+    std::os::unix::fs::symlink("/dev/zero", &facts).unwrap();
+    let (code, stderr) = quick(&[
+        "evaluate",
+        facts.to_str().unwrap(),
+        "-o",
+        "/nonexistent/never-made",
+    ]);
     assert_eq!(code, Some(2));
     assert_eq!(
         stderr,
-        "error: /dev/zero: not a facts.json written by scan --save-facts: not a regular file (a character device)\n"
+        format!("error: {}: not a facts.json written by scan --save-facts: not a regular file (a character device)\n", facts.display())
+    );
+    let (code, stderr) = quick(&["evaluate", "/dev/zero", "-o", "/nonexistent/never-made"]);
+    assert_eq!(code, Some(2));
+    assert!(
+        stderr.starts_with("error: /dev/zero: not a capture"),
+        "{stderr}"
     );
     let (code, stderr) = quick(&["scan", "127.0.0.1", "--ssh-config", "/dev/zero"]);
     assert_eq!(code, Some(2));

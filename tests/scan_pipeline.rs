@@ -52,22 +52,36 @@ fn scan_reports_header_facts_of_every_distribution() {
 
     let rows = rows_by_host(&out);
     assert_eq!(rows.len(), 14);
-    // host → platform, os_version, architecture, system_disk_size_gb
+    // host → platform, os_version, architecture, system_disk_size_gb, boot_mode (JSON)
     let expected = [
-        ("centos6", "CentOS", "6.10", "x86_64", "40"),
-        ("centos7", "CentOS", "7.9", "x86_64", "40"),
-        ("rocky9", "Rocky Linux", "9.3", "x86_64", "100"),
-        ("ubuntu1804", "Ubuntu", "18.04", "x86_64", "40"),
-        ("ubuntu2204", "Ubuntu", "22.04", "x86_64", "50"),
-        ("ubuntu2204-arm", "Ubuntu", "22.04", "aarch64", "20"),
-        ("debian12", "Debian", "12.4", "x86_64", "40"),
-        ("sles15", "SUSE", "15.5", "x86_64", "60"),
-        ("leap15", "OpenSUSE", "15.5", "x86_64", "40"),
-        ("amzn2", "Others Linux", "2", "x86_64", "40"),
-        ("alinux3", "Aliyun", "3.2104", "x86_64", "40"),
-        ("flatcar", "Others Linux", "3815.2", "x86_64", "40"),
+        ("centos6", "CentOS", "6.10", "x86_64", "40", "BIOS"),
+        ("centos7", "CentOS", "7.9", "x86_64", "40", "BIOS"),
+        ("rocky9", "Rocky Linux", "9.3", "x86_64", "100", "BIOS"),
+        ("ubuntu1804", "Ubuntu", "18.04", "x86_64", "40", "BIOS"),
+        ("ubuntu2204", "Ubuntu", "22.04", "x86_64", "50", "BIOS"),
+        ("ubuntu2204-arm", "Ubuntu", "22.04", "aarch64", "20", "UEFI"),
+        ("debian12", "Debian", "12.4", "x86_64", "40", "BIOS"),
+        ("sles15", "SUSE", "15.5", "x86_64", "60", "BIOS"),
+        ("leap15", "OpenSUSE", "15.5", "x86_64", "40", "BIOS"),
+        ("amzn2", "Others Linux", "2", "x86_64", "40", "BIOS"),
+        (
+            "alinux3",
+            "Aliyun",
+            "3.2104",
+            "x86_64",
+            "40",
+            "UEFI-Preferred",
+        ),
+        (
+            "flatcar",
+            "Others Linux",
+            "3815.2",
+            "x86_64",
+            "40",
+            "UEFI-Preferred",
+        ),
     ];
-    for (host, platform, version, arch, disk) in expected {
+    for (host, platform, version, arch, disk, boot_mode) in expected {
         let row = &rows[host];
         let got = (
             row["platform"].as_str(),
@@ -78,7 +92,31 @@ fn scan_reports_header_facts_of_every_distribution() {
         assert_eq!(row["system_disk_size_gb"], disk, "{host}");
         assert_ne!(row["status"], "unreachable", "{host}: {}", row["reason"]);
         assert_eq!(row["address"], fleet.address(host));
+        let json: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(out.join(host).join("image_check_report.json")).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(json["boot_mode"], boot_mode, "{host}");
     }
+    // The UEFI host: its firmware, its ESP and the loaders found on it decided.
+    let arm: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(out.join("ubuntu2204-arm/image_check_report.json")).unwrap(),
+    )
+    .unwrap();
+    let partition_table = arm["check_items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|item| item["name"] == "partition_table")
+        .unwrap();
+    assert_eq!(partition_table["error_code"], "12003");
+    assert_eq!(
+        partition_table["description"],
+        "Warning: GPT partition table (the first 24576 bytes of /dev/vda) on a disk that boots \
+         by UEFI (started by UEFI firmware: /sys/firmware/efi present; EFI System Partition \
+         /dev/vda15 in the GPT; EFI boot loader /boot/efi/EFI/BOOT/BOOTAA64.EFI (and 2 more)): \
+         import with BootMode=UEFI"
+    );
     assert_eq!(rows["down"]["status"], "unreachable");
     assert_eq!(rows["down"]["reason"], "connection refused");
     assert_eq!(rows["stranger"]["status"], "unreachable");
@@ -97,7 +135,7 @@ fn scan_reports_header_facts_of_every_distribution() {
     assert_eq!(order[..3], ["centos6", "centos7", "rocky9"]);
     assert_eq!(order[12..], ["down", "stranger"]);
 
-    // Per-host files: Alibaba's JSON, the timestamped TXT, and facts.json.
+    // Per-host files: Alibaba's JSON, the timestamped TXT, and the capture.
     let host_dir = out.join("centos7");
     let json: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(host_dir.join("image_check_report.json")).unwrap(),
@@ -116,15 +154,23 @@ fn scan_reports_header_facts_of_every_distribution() {
         std::fs::read_to_string(host_dir.join(format!("image_check_report_{time}.txt"))).unwrap();
     assert!(
         txt.contains(
-            "  Current system is: CentOS\n  Distribution: CentOS Linux 7.9\n  Architecture: x86_64\n  System disk size: 40 GB\n"
+            "  Current system is: CentOS\n  Distribution: CentOS Linux 7.9\n  Architecture: x86_64\n  System disk size: 40 GB\n  Boot mode: BIOS\n"
         ),
         "{txt}"
     );
-    let facts: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(host_dir.join("facts.json")).unwrap())
-            .unwrap();
-    assert_eq!(facts["host"], "centos7");
-    assert_eq!(facts["facts"]["kernel"]["known"], "3.10.0-1160.el7.x86_64");
+    let capture = image_check::capture::Capture::load(&host_dir.join("capture.json.gz")).unwrap();
+    assert_eq!(capture.header.host, "centos7");
+    let uname_r = capture.answers.iter().find_map(|a| match a {
+        image_check::capture::Answer::Exec {
+            command,
+            result: Ok(out),
+            ..
+        } if command.argv == ["uname", "-r"] => {
+            Some(String::from_utf8_lossy(&out.stdout).into_owned())
+        }
+        _ => None,
+    });
+    assert_eq!(uname_r.as_deref(), Some("3.10.0-1160.el7.x86_64\n"));
     assert!(
         !out.join("down").exists(),
         "an unreachable host has a CSV row, not a report"

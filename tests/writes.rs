@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use common::{image_check, out_dir, walk};
 
 fn facts_fixture() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/facts/debian12-ok.json")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/facts/debian12-ok/facts.json")
 }
 
 fn is_symlink(path: &Path) -> bool {

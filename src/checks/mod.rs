@@ -271,8 +271,10 @@ pub(crate) mod tests {
     use std::collections::BTreeMap;
 
     use super::*;
+    use crate::facts::boot;
     use crate::facts::os_release::OsInfo;
     use crate::facts::partition_table::PartitionTable;
+    use crate::facts::partition_table::{PartitionEntry, PartitionType};
     use crate::facts::{
         blkid, df, disks, fstab, lsattr, passwd, sshd_config, DriverFacts, LibPath,
         PartitionTableFact,
@@ -310,7 +312,7 @@ pub(crate) mod tests {
             kernel: Fact::Known("3.10.0-1160.el7.x86_64".into()),
             system_disk: Fact::Known(disks::SystemDisk { name: "vda".into(), size_bytes: 40 << 30, root_device: "centos-root".into() }),
             mounts: Fact::Known(disks::parse_proc_mounts(
-                "/dev/mapper/centos-root / xfs rw,relatime,attr2,inode64,noquota 0 0\n/dev/vda1 /boot xfs rw,relatime 0 0\n",
+                "sysfs /sys sysfs rw,nosuid,nodev,noexec,relatime 0 0\n/dev/mapper/centos-root / xfs rw,relatime,attr2,inode64,noquota 0 0\n/dev/vda1 /boot xfs rw,relatime 0 0\n",
             )),
             drivers: DriverFacts {
                 kernel_config: Fact::Known(BTreeMap::from([
@@ -364,6 +366,14 @@ pub(crate) mod tests {
             ]),
             disk_usage: Fact::Known(df::parse_df(df_blocks).expect("df").remove(0)),
             inode_usage: Fact::Known(df::parse_df(df_inodes).expect("df").remove(0)),
+            boot: boot::BootFacts {
+                partitions: Fact::Known(vec![
+                    PartitionEntry { number: 1, kind: PartitionType::Mbr(0x83) },
+                    PartitionEntry { number: 2, kind: PartitionType::Mbr(0x8E) },
+                ]),
+                sys_firmware_efi: Fact::Known(false),
+                efi_loaders: Fact::Known(vec![]),
+            },
         }
     }
 

@@ -8,6 +8,7 @@
 //! root device, the system disk, sshd's Include files).
 
 pub mod blkid;
+pub mod boot;
 pub mod df;
 pub mod disks;
 mod escapes;
@@ -32,7 +33,7 @@ use crate::transport::{
 };
 use disks::{Mount, SystemDisk};
 use os_release::OsInfo;
-use partition_table::PartitionTable;
+use partition_table::{PartitionEntry, PartitionTable};
 use services::UnitEnabled;
 
 /// A value read from the host, or why it could not be.
@@ -153,6 +154,9 @@ pub struct Facts {
     pub disk_usage: Fact<df::DfRow>,
     /// `df -P -i /`
     pub inode_usage: Fact<df::DfRow>,
+    /// What the boot mode is decided from (see [`boot::of`]).
+    #[serde(default)]
+    pub boot: boot::BootFacts,
 }
 
 /// Units whose boot-time state the checks need (ssh, network, qemu-ga).
@@ -305,10 +309,12 @@ pub async fn collect<T: Transport>(t: &T) -> Facts {
     let system_disk = system_disk_fact(lsblk, mounts.clone(), partitions);
     let mounts = Fact::from_result(mounts);
 
-    let (drivers, root_ext, partition_table) = tokio::join!(
+    let (drivers, root_ext, (partition_table, partitions), sys_firmware_efi, efi_loaders) = tokio::join!(
         driver_facts(t, &kernel, &os, proc_modules),
         root_ext_fact(t, &mounts, &system_disk),
         partition_table_fact(t, &system_disk),
+        sys_firmware_efi(t),
+        efi_loaders(t, &mounts),
     );
 
     Facts {
@@ -343,6 +349,11 @@ pub async fn collect<T: Transport>(t: &T) -> Facts {
         lib_paths: Fact::from_result(lib_paths),
         disk_usage: df_fact(disk_usage),
         inode_usage: df_fact(inode_usage),
+        boot: boot::BootFacts {
+            partitions,
+            sys_firmware_efi,
+            efi_loaders,
+        },
     }
 }
 
@@ -672,29 +683,43 @@ async fn root_ext_fact<T: Transport>(
     )
 }
 
+/// The system disk's partition table and the types of its partitions, from one read of
+/// its first [`partition_table::HEADER_BYTES`] bytes, else from `fdisk -l` (the table only).
 async fn partition_table_fact<T: Transport>(
     t: &T,
     disk: &Fact<SystemDisk>,
-) -> Fact<PartitionTableFact> {
+) -> (Fact<PartitionTableFact>, Fact<Vec<PartitionEntry>>) {
     let device = match disk.get() {
         Ok(d) => format!("/dev/{}", d.name),
-        Err(reason) => return Fact::unknown(format!("system disk unknown: {reason}")),
+        Err(reason) => {
+            let reason = format!("system disk unknown: {reason}");
+            return (Fact::unknown(reason.clone()), Fact::unknown(reason));
+        }
     };
-    let head = Command::new(&["head", "-c", "1024", &device]).privileged();
+    let bytes = partition_table::HEADER_BYTES.to_string();
+    let head = Command::new(&["head", "-c", &bytes, &device]).privileged();
     let header_reason = match run_raw(t, &head).await {
         Ok(out) if out.success() => match partition_table::from_header(&out.stdout) {
             Ok(table) => {
-                let source = format!("the first 1024 bytes of {device}");
-                return Fact::Known(PartitionTableFact { table, source });
+                let source = format!("the first {} bytes of {device}", out.stdout.len());
+                let partitions = Fact::from_result(partition_table::partition_types(&out.stdout));
+                return (
+                    Fact::Known(PartitionTableFact { table, source }),
+                    partitions,
+                );
             }
             Err(reason) => reason,
         },
         Ok(out) => out.failure_reason(&head),
         Err(reason) => reason,
     };
+    let partitions = Fact::unknown(format!(
+        "the disk header could not be read ({header_reason}); fdisk's listing is not read for \
+         partition types"
+    ));
     // LC_ALL=C: the parser reads fdisk's English messages.
     let fdisk = Command::new(&["env", "LC_ALL=C", "fdisk", "-l", &device]).privileged();
-    match run_raw(t, &fdisk).await {
+    let table = match run_raw(t, &fdisk).await {
         Ok(out) if out.exit_status != Some(127) => {
             match partition_table::from_fdisk(
                 &out.stdout_text(),
@@ -709,7 +734,70 @@ async fn partition_table_fact<T: Transport>(
         }
         Ok(out) => Fact::unknown(format!("{header_reason}; {}", out.failure_reason(&fdisk))),
         Err(reason) => Fact::unknown(format!("{header_reason}; {reason}")),
+    };
+    (table, partitions)
+}
+
+/// Whether [`boot::SYS_FIRMWARE_EFI`] exists.
+async fn sys_firmware_efi<T: Transport>(t: &T) -> Fact<bool> {
+    match t.stat(boot::SYS_FIRMWARE_EFI).await {
+        Ok(_) => Fact::Known(true),
+        Err(ReadError::NotFound(_)) => Fact::Known(false),
+        Err(e) => Fact::unknown(format!("cannot stat {e}")),
     }
+}
+
+/// Folders under one `EFI/` folder that are looked into, and loaders kept: an ESP holds a
+/// handful of each.
+const MAX_EFI_FOLDERS: usize = 32;
+const MAX_EFI_LOADERS: usize = 64;
+
+/// EFI boot loaders on mounted FAT filesystems (the ESP is one, wherever it is mounted:
+/// `/boot/efi`, `/efi`, `/boot`): `MOUNT/EFI/DIR/NAME` where [`boot::is_efi_loader`].
+/// FAT ignores case, so `EFI` is matched in any case.
+async fn efi_loaders<T: Transport>(t: &T, mounts: &Fact<Vec<Mount>>) -> Fact<Vec<String>> {
+    let mounts = match mounts.get() {
+        Ok(mounts) => mounts,
+        Err(reason) => return Fact::unknown(reason),
+    };
+    let mut found = Vec::new();
+    let fat: BTreeSet<&str> = mounts
+        .iter()
+        .filter(|m| m.fstype == "vfat")
+        .map(|m| m.mountpoint.as_str())
+        .collect();
+    for mountpoint in fat {
+        let base = mountpoint.trim_end_matches('/');
+        let names = match t.list_dir(mountpoint).await {
+            Ok(names) => names,
+            Err(ReadError::NotFound(_)) => continue,
+            Err(e) => return Fact::unknown(format!("cannot list {e}")),
+        };
+        let Some(efi) = names.iter().find(|n| n.eq_ignore_ascii_case("EFI")) else {
+            continue;
+        };
+        let folders = match t.list_dir(&format!("{base}/{efi}")).await {
+            Ok(folders) => folders,
+            Err(ReadError::NotFound(_)) => continue,
+            Err(e) => return Fact::unknown(format!("cannot list {e}")),
+        };
+        for folder in folders.iter().take(MAX_EFI_FOLDERS) {
+            if found.len() >= MAX_EFI_LOADERS {
+                break;
+            }
+            let path = format!("{base}/{efi}/{folder}");
+            // A file directly under EFI/ is not a folder: listing it fails, and is skipped.
+            if let Ok(files) = t.list_dir(&path).await {
+                found.extend(
+                    files
+                        .iter()
+                        .filter(|f| boot::is_efi_loader(f))
+                        .map(|f| format!("{path}/{f}")),
+                );
+            }
+        }
+    }
+    Fact::Known(found)
 }
 
 /// The main sshd_config found: its path and its text, or why sshd cannot open it.

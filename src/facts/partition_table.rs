@@ -4,7 +4,9 @@
 //! or a disk with no partition table fails that check. This module reads the answer out of
 //! three host sources, each pure text (or bytes) in, value out:
 //!
-//! * the first bytes of the disk (`head -c 1024 /dev/vda`, root only): [`from_header`],
+//! * the first bytes of the disk (`head -c 24576 /dev/vda`, root only): [`from_header`],
+//!   and the partition types recorded there, MBR type bytes or GPT type GUIDs:
+//!   [`partition_types`],
 //! * lsblk's PTTYPE column: [`from_lsblk_pttype`],
 //! * `fdisk -l` output, from util-linux-ng 2.17 (CentOS 6) to 2.38, and BusyBox's:
 //!   [`from_fdisk`].
@@ -45,7 +47,7 @@ const GPT_PROTECTIVE: u8 = 0xEE;
 
 /// Reads the partition table type from the first bytes of a disk.
 ///
-/// Takes what `head -c 1024 /dev/vda` returns (root only); only the first 512 bytes are
+/// Takes what `head -c 24576 /dev/vda` returns (root only); only the first 512 bytes are
 /// needed, and fewer than 512 is an error: a short read says nothing about the signature.
 ///
 /// * No 0x55AA at bytes 510-511: [`PartitionTable::None`]. A blank disk, and ext4, XFS, swap
@@ -106,6 +108,168 @@ fn is_filesystem_boot_sector(sector: &[u8]) -> bool {
         .any(|magic| sector[0x52..].starts_with(magic));
     let ntfs = sector[3..].starts_with(b"NTFS    ");
     jumps && (fat16 || fat32 || ntfs)
+}
+
+/// How many bytes of the disk are read: LBA 0 to 47 of a 512-byte-sector disk, or 0 to 5
+/// of a 4Kn disk: the MBR, the GPT header and its 128-entry array where the tools put them
+/// (LBA 2), for either sector size.
+pub const HEADER_BYTES: usize = 24576;
+
+/// The bytes of a GPT header that are read; the header's own size field may say more.
+const GPT_HEADER_MIN: usize = 92;
+/// The smallest entry the UEFI specification allows; larger entries keep these bytes first.
+const GPT_ENTRY_MIN: usize = 128;
+/// An entry array larger than this is not a partition table the kernel would read.
+const GPT_ARRAY_MAX: usize = 1 << 20;
+
+/// The type of one partition, as its table records it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PartitionType {
+    /// The type byte of an MBR entry: 0x83 Linux, 0xEF EFI System, ...
+    Mbr(u8),
+    /// The type GUID of a GPT entry, upper case: "C12A7328-F81F-11D2-BA4B-00A0C93EC93B".
+    Gpt(String),
+}
+
+/// One partition of the table: its number (the `N` of `/dev/vdaN`) and type.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartitionEntry {
+    pub number: u32,
+    pub kind: PartitionType,
+}
+
+/// The partitions of the table [`from_header`] finds in the same bytes, with their types.
+///
+/// * MBR: the primary entries that are in use (type not 0), numbered 1-4. Logical
+///   partitions live in extended boot records further into the disk and are not listed.
+/// * GPT (including hybrid MBRs): the entries of the primary GPT whose type GUID is not
+///   zero, numbered by their slot in the array as the kernel numbers them. The header is
+///   looked for at byte 512, then at byte 4096 (4Kn disks); its CRC32 and the entry
+///   array's must be right, or the kernel would use the backup GPT at the end of the disk,
+///   which is not read: that is an error, as is an array that lies past the bytes read.
+/// * No partition table: an empty list.
+pub fn partition_types(bytes: &[u8]) -> Result<Vec<PartitionEntry>, String> {
+    match from_header(bytes)? {
+        PartitionTable::None => Ok(Vec::new()),
+        PartitionTable::Mbr => Ok(bytes[ENTRIES_OFFSET..510]
+            .chunks_exact(ENTRY_LEN)
+            .zip(1..)
+            .filter(|(entry, _)| entry[ENTRY_TYPE] != 0)
+            .map(|(entry, number)| PartitionEntry {
+                number,
+                kind: PartitionType::Mbr(entry[ENTRY_TYPE]),
+            })
+            .collect()),
+        PartitionTable::Gpt => gpt_entries(bytes),
+    }
+}
+
+fn gpt_entries(bytes: &[u8]) -> Result<Vec<PartitionEntry>, String> {
+    let sector = [512usize, 4096]
+        .into_iter()
+        .find(|at| bytes.get(*at..at + 8) == Some(b"EFI PART".as_slice()))
+        .ok_or_else(|| {
+            format!(
+                "no GPT header (\"EFI PART\") at byte 512 or 4096 of the {} bytes read",
+                bytes.len()
+            )
+        })?;
+    let header = bytes
+        .get(sector..sector + GPT_HEADER_MIN)
+        .ok_or("the GPT header is cut off at the end of the bytes read")?;
+    let u32_at = |at: usize| {
+        u32::from_le_bytes([header[at], header[at + 1], header[at + 2], header[at + 3]])
+    };
+    let header_size = u32_at(12) as usize;
+    if !(GPT_HEADER_MIN..=sector).contains(&header_size) {
+        return Err(format!(
+            "the GPT header gives its size as {header_size} bytes"
+        ));
+    }
+    let full = bytes
+        .get(sector..sector + header_size)
+        .ok_or("the GPT header is cut off at the end of the bytes read")?;
+    let mut zeroed = full.to_vec();
+    zeroed[16..20].fill(0);
+    if crc32(&zeroed) != u32_at(16) {
+        return Err(
+            "the primary GPT header's CRC32 is wrong: the kernel would use the backup \
+                    GPT at the end of the disk, which is not read"
+                .to_string(),
+        );
+    }
+    let mut lba = [0u8; 8];
+    lba.copy_from_slice(&header[72..80]);
+    let entries_lba = u64::from_le_bytes(lba);
+    let (count, entry_size) = (u32_at(80) as usize, u32_at(84) as usize);
+    if entry_size < GPT_ENTRY_MIN || count.saturating_mul(entry_size) > GPT_ARRAY_MAX {
+        return Err(format!(
+            "the GPT header describes {count} entries of {entry_size} bytes: not a table \
+             the kernel reads"
+        ));
+    }
+    let start = usize::try_from(entries_lba)
+        .ok()
+        .and_then(|lba| lba.checked_mul(sector))
+        .unwrap_or(usize::MAX);
+    let array = start
+        .checked_add(count * entry_size)
+        .and_then(|end| bytes.get(start..end))
+        .ok_or_else(|| {
+            format!(
+                "the GPT entry array (LBA {entries_lba}, {count} entries of {entry_size} \
+                 bytes) lies past the {} bytes read",
+                bytes.len()
+            )
+        })?;
+    if crc32(array) != u32_at(88) {
+        return Err(
+            "the GPT entry array's CRC32 is wrong: the kernel would use the backup \
+                    GPT at the end of the disk, which is not read"
+                .to_string(),
+        );
+    }
+    Ok(array
+        .chunks_exact(entry_size)
+        .zip(1..)
+        .filter(|(entry, _)| entry[..16].iter().any(|b| *b != 0))
+        .map(|(entry, number)| PartitionEntry {
+            number,
+            kind: PartitionType::Gpt(guid_text(&entry[..16])),
+        })
+        .collect())
+}
+
+/// A GUID in its usual text form: the first three fields are stored little-endian.
+fn guid_text(raw: &[u8]) -> String {
+    let hex = |range: &[u8]| -> String { range.iter().map(|b| format!("{b:02X}")).collect() };
+    let reversed =
+        |range: &[u8]| -> String { range.iter().rev().map(|b| format!("{b:02X}")).collect() };
+    format!(
+        "{}-{}-{}-{}-{}",
+        reversed(&raw[0..4]),
+        reversed(&raw[4..6]),
+        reversed(&raw[6..8]),
+        hex(&raw[8..10]),
+        hex(&raw[10..16])
+    )
+}
+
+/// CRC-32 (IEEE 802.3, reflected), the checksum GPT uses.
+fn crc32(bytes: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for byte in bytes {
+        crc ^= u32::from(*byte);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
 }
 
 /// Reads lsblk's PTTYPE value for the disk (`lsblk -dno PTTYPE /dev/vda`, or the PTTYPE
@@ -589,6 +753,113 @@ mod tests {
         }
         for cut in 0..GPT_HYBRID.len() {
             let _ = from_header(&GPT_HYBRID[..cut]);
+        }
+    }
+
+    // ---- partition_types -----------------------------------------------------------------
+
+    /// Fixture disks of the test fleet, with their entry arrays (tests/fleet/gpt-disks.py).
+    const ALINUX3_DISK: &[u8] = include_bytes!("../../tests/fleet/hosts/alinux3-ok/dev/vda");
+    const AMZN2_DISK: &[u8] = include_bytes!("../../tests/fleet/hosts/amzn2-ok/dev/nvme0n1");
+    const FLATCAR_DISK: &[u8] = include_bytes!("../../tests/fleet/hosts/flatcar-ok/dev/vda");
+
+    fn gpt(number: u32, guid: &str) -> PartitionEntry {
+        PartitionEntry {
+            number,
+            kind: PartitionType::Gpt(guid.to_string()),
+        }
+    }
+
+    #[test]
+    fn crc32_is_the_ieee_checksum() {
+        assert_eq!(crc32(b"123456789"), 0xCBF4_3926);
+        assert_eq!(crc32(b""), 0);
+    }
+
+    #[test]
+    fn mbr_entries_in_use_are_numbered_by_slot() {
+        assert_eq!(
+            partition_types(MBR_CENTOS7),
+            Ok(vec![
+                PartitionEntry {
+                    number: 1,
+                    kind: PartitionType::Mbr(0x83)
+                },
+                PartitionEntry {
+                    number: 2,
+                    kind: PartitionType::Mbr(0x8E)
+                },
+            ])
+        );
+    }
+
+    #[test]
+    fn gpt_entries_give_type_guids_in_text_form() {
+        assert_eq!(
+            partition_types(ALINUX3_DISK),
+            Ok(vec![
+                gpt(1, "21686148-6449-6E6F-744E-656564454649"),
+                gpt(2, "C12A7328-F81F-11D2-BA4B-00A0C93EC93B"),
+                gpt(3, "0FC63DAF-8483-4772-8E79-3D69D8477DE4"),
+            ])
+        );
+    }
+
+    #[test]
+    fn gpt_entry_numbers_follow_the_slot_not_the_disk_order() {
+        // Amazon Linux 2: partition 128 (BIOS boot) lies first on the disk.
+        assert_eq!(
+            partition_types(AMZN2_DISK),
+            Ok(vec![
+                gpt(1, "0FC63DAF-8483-4772-8E79-3D69D8477DE4"),
+                gpt(128, "21686148-6449-6E6F-744E-656564454649"),
+            ])
+        );
+        let numbers: Vec<u32> = partition_types(FLATCAR_DISK)
+            .expect("valid GPT")
+            .iter()
+            .map(|p| p.number)
+            .collect();
+        assert_eq!(numbers, [1, 2, 3, 4, 6, 7, 9]);
+    }
+
+    #[test]
+    fn gpt_entry_array_past_the_bytes_read_is_an_error() {
+        let error = partition_types(GPT_PROTECTIVE_HEADER).expect_err("array at byte 1024");
+        assert!(error.contains("lies past the 1024 bytes read"), "{error}");
+        let error = partition_types(GPT_4KN).expect_err("header at byte 4096");
+        assert!(error.contains("no GPT header"), "{error}");
+    }
+
+    #[test]
+    fn wrong_crcs_mean_the_primary_gpt_is_not_used() {
+        let mut bytes = ALINUX3_DISK.to_vec();
+        bytes[1024 + 40] ^= 1; // a bit of partition 1's first LBA
+        let error = partition_types(&bytes).expect_err("array CRC");
+        assert!(error.contains("entry array's CRC32 is wrong"), "{error}");
+        let mut bytes = ALINUX3_DISK.to_vec();
+        bytes[512 + 40] ^= 1; // the header's first usable LBA
+        let error = partition_types(&bytes).expect_err("header CRC");
+        assert!(error.contains("header's CRC32 is wrong"), "{error}");
+    }
+
+    #[test]
+    fn no_table_has_no_partitions_and_short_reads_are_errors() {
+        assert_eq!(partition_types(EMPTY), Ok(Vec::new()));
+        assert!(partition_types(SHORT_300).is_err());
+    }
+
+    #[test]
+    fn cut_or_garbled_gpt_headers_never_panic() {
+        for cut in 0..ALINUX3_DISK.len() {
+            let _ = partition_types(&ALINUX3_DISK[..cut]);
+        }
+        for at in [512 + 12, 512 + 72, 512 + 80, 512 + 84] {
+            for value in [0u8, 1, 0x7F, 0xFF] {
+                let mut bytes = ALINUX3_DISK.to_vec();
+                bytes[at..at + 4].fill(value);
+                let _ = partition_types(&bytes);
+            }
         }
     }
 

@@ -22,11 +22,12 @@ pub fn local_header(report: &HostReport) -> String {
     format!(
         "Begin check your system......\nThe report is generating.\n{RULE}\n\
          The information you need to input when you import your image to Alibaba Cloud website:\n\
-         Current system: {}\nDistribution: {}\nArchitecture: {}\nSystem disk size: {} GB\n{RULE}\n",
+         Current system: {}\nDistribution: {}\nArchitecture: {}\nSystem disk size: {} GB\nBoot mode: {}\n{RULE}\n",
         report.platform,
         report.distribution_and_version(),
         report.architecture,
-        report.system_disk_size
+        report.system_disk_size,
+        report.boot_mode
     )
 }
 
@@ -151,6 +152,7 @@ mod tests {
             time: "2019-05-10_13-28-21".into(),
             check_items: vec![item("driver", "OK"), item("inode_usage", "FAILED")],
             distribution: "CentOS Linux".into(),
+            boot_mode: "BIOS".into(),
         }
     }
 
@@ -186,7 +188,8 @@ mod tests {
     #[test]
     fn local_header_names_the_system() {
         let out = local_header(&report());
-        assert!(out
-            .contains("\nCurrent system: CentOS\nDistribution: CentOS Linux 7.4\nArchitecture: x86_64\nSystem disk size: 42 GB\n"));
+        assert!(out.contains(
+            "\nCurrent system: CentOS\nDistribution: CentOS Linux 7.4\nArchitecture: x86_64\nSystem disk size: 42 GB\nBoot mode: BIOS\n"
+        ));
     }
 }

@@ -12,7 +12,7 @@ pub mod summary;
 use serde::Serialize;
 
 use crate::checks::{CheckResult, Status};
-use crate::facts::{disks, Facts};
+use crate::facts::{boot, disks, Facts};
 
 /// The tool version written into every report.
 pub const TOOL_VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -34,6 +34,9 @@ pub struct HostReport {
     /// The distribution's own name ("CloudLinux", "Amazon Linux") beside `platform`, the
     /// import form's name for it ("Others Linux"). Not in the seed's JSON: after its fields.
     pub distribution: String,
+    /// The ImportImage BootMode the system disk needs: "BIOS", "UEFI", "UEFI-Preferred" or
+    /// "unknown" (see [`boot::of`]). Not in the seed's JSON either.
+    pub boot_mode: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -80,6 +83,7 @@ impl HostReport {
                 os.map(|o| o.distribution.as_str())
                     .filter(|name| !name.is_empty()),
             ),
+            boot_mode: boot::of(facts).mode.as_str().to_string(),
         }
     }
 
@@ -118,6 +122,7 @@ impl HostReport {
             "  System disk size: {} GB\n",
             self.system_disk_size
         ));
+        out.push_str(&format!("  Boot mode: {}\n", self.boot_mode));
         out.push_str("  -----------------------------------------\n");
         for item in &self.check_items {
             out.push_str(&format!("   {}\n", item.title));
@@ -212,18 +217,19 @@ mod tests {
         );
         let value: serde_json::Value = serde_json::from_str(&json).unwrap();
         assert_eq!(value["system_disk_size"], "40");
+        assert_eq!(value["boot_mode"], "BIOS");
         assert_eq!(value["os_small_version"], "9");
         assert_eq!(value["check_items"][0]["result"], "OK");
         assert_eq!(value["check_items"][0]["error_code"], "0");
         assert_eq!(value["distribution"], "CentOS Linux");
-        assert_eq!(keys.last(), Some(&"distribution"));
+        assert_eq!(keys[keys.len() - 2..], ["distribution", "boot_mode"]);
     }
 
     #[test]
     fn txt_header_and_check_block() {
         let txt = HostReport::new(&facts(), &[check()], "t").to_txt();
         assert!(txt.starts_with(
-            "The information you need to input when you import your image to Alibaba Cloud Website:\n  Current system is: CentOS\n  Distribution: CentOS Linux 7.9\n  Architecture: x86_64\n  System disk size: 40 GB\n"
+            "The information you need to input when you import your image to Alibaba Cloud Website:\n  Current system is: CentOS\n  Distribution: CentOS Linux 7.9\n  Architecture: x86_64\n  System disk size: 40 GB\n  Boot mode: BIOS\n"
         ));
         assert!(
             txt.contains("   Check driver\n   Pass: kvm driver exists.\n   Alibaba Cloud supports")
@@ -259,6 +265,38 @@ mod tests {
             (r.platform.as_str(), r.distribution_and_version().as_str()),
             ("CentOS", "unknown 7.9")
         );
+    }
+
+    #[test]
+    fn boot_mode_in_header_and_json_follows_the_disk() {
+        use crate::facts::partition_table::{PartitionEntry, PartitionType};
+        let mut f = facts();
+        f.boot.sys_firmware_efi = Fact::Known(true);
+        f.boot.partitions = Fact::Known(vec![PartitionEntry {
+            number: 1,
+            kind: PartitionType::Gpt(boot::ESP_GUID.into()),
+        }]);
+        let r = HostReport::new(&f, &[], "t");
+        assert_eq!(r.boot_mode, "UEFI");
+        assert!(r
+            .to_txt()
+            .contains("  System disk size: 40 GB\n  Boot mode: UEFI\n"));
+        f.boot.partitions = Fact::Known(vec![
+            PartitionEntry {
+                number: 1,
+                kind: PartitionType::Gpt(boot::BIOS_BOOT_GUID.into()),
+            },
+            PartitionEntry {
+                number: 2,
+                kind: PartitionType::Gpt(boot::ESP_GUID.into()),
+            },
+        ]);
+        let json: serde_json::Value =
+            serde_json::from_str(&HostReport::new(&f, &[], "t").to_json()).unwrap();
+        assert_eq!(json["boot_mode"], "UEFI-Preferred");
+        f.boot = Default::default();
+        f.mounts = Fact::unknown("no /proc/mounts");
+        assert_eq!(HostReport::new(&f, &[], "t").boot_mode, "unknown");
     }
 
     #[test]

@@ -23,7 +23,8 @@ pub const STDERR_CAP: usize = 64 * 1024;
 pub const DEFAULT_HOST_BUDGET: usize = 64 * 1024 * 1024;
 
 /// Why an output was cut short.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Cut {
     /// It was longer than this many bytes, the cap of one source.
     Cap(usize),
@@ -141,7 +142,7 @@ impl Default for HostLimits {
 }
 
 /// A command to run on the host: an argv vector, never a shell string.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Command {
     pub argv: Vec<String>,
     /// Run through `sudo -n` when the target is configured with `become`.
@@ -198,11 +199,13 @@ pub enum Sudo {
 
 /// What a command left behind. A command that could not be found is exit status 127, as a
 /// shell reports it, whichever transport ran it.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct CommandOutput {
     /// None when the command died from a signal or the server sent no status.
     pub exit_status: Option<u32>,
+    #[serde(with = "text_or_base64")]
     pub stdout: Vec<u8>,
+    #[serde(with = "text_or_base64")]
     pub stderr: Vec<u8>,
     /// Some when stdout or stderr was cut short; the command was stopped then.
     pub cut: Option<Cut>,
@@ -271,8 +274,9 @@ pub fn excerpt<'a>(lines: impl Iterator<Item = &'a str>, count: usize) -> String
 }
 
 /// A file's contents, capped like command output.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct FileContents {
+    #[serde(with = "text_or_base64")]
     pub bytes: Vec<u8>,
     pub cut: Option<Cut>,
 }
@@ -309,7 +313,8 @@ impl FileKind {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum ReadError {
     #[error("{0}: no such file")]
     NotFound(String),
@@ -319,7 +324,8 @@ pub enum ReadError {
     Other { path: String, reason: String },
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum TransportError {
     #[error("connection lost: {0}")]
     Disconnected(String),
@@ -344,6 +350,38 @@ pub trait Transport: Sync {
     ) -> impl Future<Output = Result<Option<String>, ReadError>> + Send;
     /// The names in a folder (no `.` or `..`), sorted.
     fn list_dir(&self, path: &str) -> impl Future<Output = Result<Vec<String>, ReadError>> + Send;
+}
+
+/// Bytes in JSON: a string when they are UTF-8 (as a host's text almost always is, and
+/// readable so), else `{"base64": "..."}`.
+mod text_or_base64 {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    #[derive(Serialize, Deserialize)]
+    #[serde(untagged)]
+    enum Encoded {
+        Text(String),
+        Binary { base64: String },
+    }
+
+    pub fn serialize<S: Serializer>(bytes: &[u8], serializer: S) -> Result<S::Ok, S::Error> {
+        match std::str::from_utf8(bytes) {
+            Ok(text) => Encoded::Text(text.to_string()),
+            Err(_) => Encoded::Binary {
+                base64: data_encoding::BASE64.encode(bytes),
+            },
+        }
+        .serialize(serializer)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<u8>, D::Error> {
+        match Encoded::deserialize(deserializer)? {
+            Encoded::Text(text) => Ok(text.into_bytes()),
+            Encoded::Binary { base64 } => data_encoding::BASE64
+                .decode(base64.as_bytes())
+                .map_err(serde::de::Error::custom),
+        }
+    }
 }
 
 /// The error for a path that is a FIFO, socket or device: opening one may block forever.
