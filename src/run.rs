@@ -477,12 +477,10 @@ fn read_record(run: &Path) -> Result<RunRecord, String> {
 }
 
 /// Copies a shard's host folder into the merged run (hard links where it can). Symlinks are
-/// neither copied nor followed, on either side: a link in the shard is skipped and a link in
-/// the merged folder replaced, each with one line.
+/// neither copied nor followed, on either side: a link in the shard is skipped with one line,
+/// a link in the merged folder replaced (see [`files::Dir::link_or_copy`]).
 fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
-    files::real_dir(to)?;
-    // Files are hard-linked or copied by path: the folder was just checked, and a shard's
-    // folders come from this machine's own runs.
+    let dir = files::real_dir(to)?;
     for entry in std::fs::read_dir(from)? {
         let entry = entry?;
         let target = to.join(entry.file_name());
@@ -495,13 +493,8 @@ fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
             );
         } else if kind.is_dir() {
             copy_tree(&entry.path(), &target)?;
-        } else {
-            if std::fs::symlink_metadata(&target).is_ok_and(|m| !m.is_dir()) {
-                std::fs::remove_file(&target)?;
-            }
-            if std::fs::hard_link(entry.path(), &target).is_err() {
-                std::fs::copy(entry.path(), &target)?;
-            }
+        } else if let Some(name) = entry.file_name().to_str() {
+            dir.link_or_copy(&entry.path(), name)?;
         }
     }
     Ok(())

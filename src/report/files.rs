@@ -171,6 +171,22 @@ impl Dir {
         in_progress().retain(|p| p != &tmp_path);
         result.map_err(|e| about(&shown, e))
     }
+
+    /// Puts the file `from` at `name` in this folder: a hard link where the file system allows
+    /// one, else a copy through [`Dir::write`]. Whatever was at `name` (a symlink included) is
+    /// replaced, never followed.
+    pub fn link_or_copy(&self, from: &Path, name: &str) -> std::io::Result<()> {
+        let target = self.here().join(name);
+        if std::fs::symlink_metadata(&target).is_ok_and(|m| !m.is_dir()) {
+            std::fs::remove_file(&target).map_err(|e| about(&self.path.join(name), e))?;
+        }
+        // link(2) never follows `from` if it is a symlink, nor creates through one at `target`.
+        if std::fs::hard_link(from, &target).is_ok() {
+            return Ok(());
+        }
+        let bytes = std::fs::read(from).map_err(|e| about(&self.path.join(name), e))?;
+        self.write(name, &bytes)
+    }
 }
 
 /// [`Dir::write`] into the folder of `path` (created when missing).
@@ -444,6 +460,23 @@ mod tests {
         real_dir(&web).unwrap().write("facts.json", b"{}").unwrap();
         assert!(web.join("facts.json").is_file());
         assert_eq!(std::fs::read_dir(&elsewhere).unwrap().count(), 0);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_linked_or_copied_file_replaces_a_planted_symlink() {
+        let dir = scratch("link");
+        let victim = dir.join("victim");
+        std::fs::write(&victim, "precious").unwrap();
+        let source = dir.join("report.json");
+        std::fs::write(&source, "{}").unwrap();
+        let merged = real_dir(&dir.join("merged/web")).unwrap();
+        std::os::unix::fs::symlink(&victim, dir.join("merged/web/report.json")).unwrap();
+        merged.link_or_copy(&source, "report.json").unwrap();
+        let placed = dir.join("merged/web/report.json");
+        assert!(std::fs::symlink_metadata(&placed).unwrap().is_file());
+        assert_eq!(std::fs::read_to_string(&placed).unwrap(), "{}");
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
