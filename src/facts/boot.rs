@@ -380,10 +380,7 @@ mod tests {
             &mounts(ALINUX3_MOUNTS),
             None,
         );
-        assert_eq!(
-            decided.uefi,
-            ["EFI System Partition number 2 in the GPT"]
-        );
+        assert_eq!(decided.uefi, ["EFI System Partition number 2 in the GPT"]);
     }
 
     #[test]
