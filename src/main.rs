@@ -31,7 +31,8 @@ const EXIT_CODES: &str = "\
 Exit codes:
   0    every host was reached and no check FAILED (or, with --baseline and --fail-on
        new-failed / new-any, nothing got worse)
-  1    at least one check FAILED or one host was unreachable (or what --fail-on names)
+  1    at least one check FAILED or one host was unreachable (or what --fail-on names);
+       an inventory entry was invalid (status `invalid`, unless --fail-on never)
   2    bad usage, a bad inventory, or the output folder is locked by another run
   130  interrupted by SIGINT (Ctrl-C); 143 by SIGTERM: finished hosts are reported";
 
@@ -612,10 +613,11 @@ fn finish_fleet(
             count(HostStatus::Warning),
             count(HostStatus::Failed),
             count(HostStatus::Unreachable),
-            match count(HostStatus::Interrupted) {
-                0 => String::new(),
-                n => format!(", {n} interrupted"),
-            },
+            [HostStatus::Interrupted, HostStatus::Invalid]
+                .iter()
+                .filter(|s| count(**s) > 0)
+                .map(|s| format!(", {} {}", count(*s), s.as_str()))
+                .collect::<String>(),
             fleet.dir.display()
         );
     }

@@ -239,6 +239,14 @@ fn unreachable(host: &HostId, reason: &str, json_lines: bool) -> SummaryRow {
 
 async fn scan_host(ctx: Arc<SshContext>, target: Target, options: Arc<ScanOptions>) -> SummaryRow {
     let host = HostId::of(&target);
+    if let Some(reason) = &target.invalid {
+        let mut row = unreachable_row(&host, reason);
+        row.status = HostStatus::Invalid;
+        if options.json_lines {
+            print_json_line(&row, None);
+        }
+        return row;
+    }
     let deadline = options.host_timeout;
     // The transport stops every operation at the deadline; this one only guards against a
     // step that ignores it.

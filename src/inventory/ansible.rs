@@ -855,6 +855,7 @@ impl<'a> Builder<'a> {
             },
             explicit,
             ssh_config: true,
+            invalid: None,
         }
     }
 }

@@ -15,6 +15,9 @@ pub enum HostStatus {
     Unreachable,
     /// The scan was stopped (SIGINT, SIGTERM) before this host finished.
     Interrupted,
+    /// Its inventory entry is wrong in itself (a control character in the name, a bad port,
+    /// ...): not contacted; the reason names the file and line.
+    Invalid,
 }
 
 impl HostStatus {
@@ -25,6 +28,7 @@ impl HostStatus {
             HostStatus::Failed => "failed",
             HostStatus::Unreachable => "unreachable",
             HostStatus::Interrupted => "interrupted",
+            HostStatus::Invalid => "invalid",
         }
     }
 }
@@ -189,11 +193,12 @@ fn parse(bytes: &[u8], check_names: &[&str]) -> Result<Vec<SummaryRow>, (u64, St
             "failed" => HostStatus::Failed,
             "unreachable" => HostStatus::Unreachable,
             "interrupted" => HostStatus::Interrupted,
+            "invalid" => HostStatus::Invalid,
             other => {
                 return Err((
                     line,
                     format!(
-                        "status `{other}` is not ok, warning, failed, unreachable or interrupted"
+                        "status `{other}` is not ok, warning, failed, unreachable, interrupted or invalid"
                     ),
                 ))
             }
@@ -372,7 +377,7 @@ mod tests {
             error_of(&format!(
                 "{HEADER}{good}web-02,10.0.0.2,fine,,,,,,2,0,0,OK,OK\n"
             )),
-            "line 3: status `fine` is not ok, warning, failed, unreachable or interrupted"
+            "line 3: status `fine` is not ok, warning, failed, unreachable, interrupted or invalid"
         );
         assert_eq!(
             error_of(&format!("{HEADER}web-02,10.0.0.2,ok,,,,,,2,x,0,OK,OK\n")),
@@ -400,7 +405,7 @@ mod tests {
         assert_eq!(
             error,
             format!(
-                "{}:2: status `bogus` is not ok, warning, failed, unreachable or interrupted",
+                "{}:2: status `bogus` is not ok, warning, failed, unreachable, interrupted or invalid",
                 path.display()
             )
         );

@@ -1,5 +1,6 @@
-//! A run killed with SIGKILL half-way resumes: `scan --resume DIR` scans only the hosts its
-//! journal does not hold, and the run's files are those of an uninterrupted run.
+//! Nothing lost at scale: a run killed with SIGKILL half-way resumes (`scan --resume DIR`
+//! scans only the hosts its journal does not hold, and the run's files are those of an
+//! uninterrupted run), and one broken inventory entry is a row, not a run that never starts.
 
 mod common;
 
@@ -150,4 +151,47 @@ fn a_killed_run_resumes_where_it_stopped_and_ends_as_an_uninterrupted_one() {
     assert_eq!(refused.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&refused.stderr)
         .contains("was started for 40 hosts, this inventory has 1"));
+}
+
+#[test]
+fn one_bad_inventory_entry_is_a_row_and_every_good_host_is_scanned() {
+    let fleet = Fleet::up("invalid", 95, &["a=debian12-ok", "b=centos7-ok"]);
+    let inventory = std::fs::read_to_string(fleet.inventory()).unwrap();
+    let broken = fleet.dir.join("broken.toml");
+    std::fs::write(
+        &broken,
+        format!("{inventory}\n[[hosts]]\nname = \"cmdb\\u001b]0;owned\\u0007\"\naddress = \"127.95.0.200\"\n"),
+    )
+    .unwrap();
+    let out = out_dir("invalid");
+    let run = image_check(&[
+        "scan",
+        "-i",
+        broken.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        run.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let console = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        !console.contains('\u{1b}'),
+        "no escape reaches the terminal"
+    );
+    assert!(console.contains("1 invalid"), "{console}");
+    let rows = common::rows_by_host(&out);
+    assert_eq!(rows["a"]["status"], "ok");
+    assert_eq!(rows["b"]["status"], "ok");
+    let bad = &rows["cmdb\\u{1b}]0;owned\\u{7}"];
+    assert_eq!(bad["status"], "invalid");
+    assert!(
+        bad["reason"].ends_with("is empty or has control characters")
+            && bad["reason"].contains("broken.toml:"),
+        "{}",
+        bad["reason"]
+    );
 }
