@@ -17,6 +17,7 @@ use image_check::capture::{self, Capture, Replay};
 use image_check::checks;
 use image_check::facts;
 use image_check::inventory::{self, HostKeyCheck, SshConfigSource, Target, Thresholds};
+use image_check::journal::{self, Journal};
 use image_check::local_file;
 use image_check::report::diff::{self, FailOn};
 use image_check::report::files::{remove_partial_files, write_atomic, Dir};
@@ -31,8 +32,9 @@ const EXIT_CODES: &str = "\
 Exit codes:
   0    every host was reached and no check FAILED (or, with --baseline and --fail-on
        new-failed / new-any, nothing got worse)
-  1    at least one check FAILED or one host was unreachable (or what --fail-on names),
-       or a file of the run could not be written (a full disk: the message names the files)
+  1    at least one check FAILED or one host was unreachable (or what --fail-on names);
+       an inventory entry was invalid (status `invalid`, unless --fail-on never); or a
+       file of the run could not be written (a full disk: the message names the files)
   2    bad usage, a bad inventory, or the output folder is locked by another run
   130  interrupted by SIGINT (Ctrl-C); 143 by SIGTERM: finished hosts are reported";
 
@@ -153,6 +155,10 @@ struct ScanArgs {
     /// strftime fields make a folder per run (e.g. /var/lib/image_check/%Y-%m-%d_%H%M).
     #[arg(short = 'o', long = "output", default_value = "./image_check_reports")]
     output: PathBuf,
+    /// Continue the run in DIR that did not finish (killed, rebooted): hosts its journal
+    /// (DIR/results.ndjson) holds are not scanned again. Give the same inventory options.
+    #[arg(long, value_name = "DIR", conflicts_with = "output")]
+    resume: Option<PathBuf>,
     /// Scan only shard K of N (e.g. 0/4): a stable split of the inventory by host name.
     #[arg(long, conflicts_with = "shards")]
     shard: Option<String>,
@@ -400,8 +406,46 @@ async fn run_scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
     }
     let check_names = checks::names();
     let baseline = read_baseline(&args.baseline, &check_names);
-    let output = run::expand_output(&args.output, started);
+    let output = match &args.resume {
+        Some(dir) if !dir.join(journal::FILE_NAME).is_file() => {
+            return Err(UsageError(format!(
+                "{}: no {} inside: not the folder of a scan that can be resumed",
+                dir.display(),
+                journal::FILE_NAME
+            ))
+            .into())
+        }
+        Some(dir) => dir.clone(),
+        None => run::expand_output(&args.output, started),
+    };
     let _lock = RunLock::acquire(&output).map_err(UsageError)?;
+    let hosts: Vec<journal::Host> = targets
+        .iter()
+        .map(|t| (t.name.clone(), t.address.clone()))
+        .collect();
+    let (journal, done) = match &args.resume {
+        Some(dir) if dir.join("run.json").is_file() => {
+            emitln!(
+                "{}: the run finished (run.json is there): nothing to resume",
+                dir.display()
+            );
+            return Ok(ExitCode::SUCCESS);
+        }
+        Some(dir) => Journal::resume(dir, &hosts).map_err(UsageError)?,
+        None => (
+            Journal::create(&output, &hosts).map_err(anyhow::Error::msg)?,
+            Default::default(),
+        ),
+    };
+    if args.resume.is_some() && !args.quiet {
+        emitln!(
+            "resuming {}: {} of {} hosts finished before, scanning the other {}",
+            output.display(),
+            done.len(),
+            targets.len(),
+            targets.len() - done.len()
+        );
+    }
     let options = ScanOptions {
         output: output.clone(),
         concurrency: usize::from(args.concurrency),
@@ -412,7 +456,7 @@ async fn run_scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
         json_lines: args.json,
     };
     let (stop, interrupted_by) = stop_on_signals();
-    let rows = scan::scan(&targets, options, stop).await;
+    let rows = scan::scan(&targets, options, stop, &journal, done).await;
     let fleet = Fleet {
         dir: &output,
         record: run_record(
@@ -626,10 +670,11 @@ fn finish_fleet(
             count(HostStatus::Warning),
             count(HostStatus::Failed),
             count(HostStatus::Unreachable),
-            match count(HostStatus::Interrupted) {
-                0 => String::new(),
-                n => format!(", {n} interrupted"),
-            },
+            [HostStatus::Interrupted, HostStatus::Invalid]
+                .iter()
+                .filter(|s| count(**s) > 0)
+                .map(|s| format!(", {} {}", count(*s), s.as_str()))
+                .collect::<String>(),
             fleet.dir.display()
         );
     }

@@ -4,6 +4,7 @@
 //! Every target ends as exactly one [`SummaryRow`], reachable or not; a host's files are
 //! written as soon as that host finishes.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -17,6 +18,7 @@ use crate::capture::{self, Recorder, Recording};
 use crate::checks::{self, CheckResult, Status};
 use crate::facts::{self, Facts};
 use crate::inventory::{Target, Thresholds};
+use crate::journal::Journal;
 use crate::report::files::{real_dir, safe_dir_name, Dir, ReportPaths};
 use crate::report::summary::{HostStatus, SummaryRow};
 use crate::report::{HostReport, UNKNOWN};
@@ -243,6 +245,14 @@ fn unreachable(host: &HostId, reason: &str, json_lines: bool) -> SummaryRow {
 
 async fn scan_host(ctx: Arc<SshContext>, target: Target, options: Arc<ScanOptions>) -> SummaryRow {
     let host = HostId::of(&target);
+    if let Some(reason) = &target.invalid {
+        let mut row = unreachable_row(&host, reason);
+        row.status = HostStatus::Invalid;
+        if options.json_lines {
+            print_json_line(&row, None);
+        }
+        return row;
+    }
     let deadline = options.host_timeout;
     // The transport stops every operation at the deadline; this one only guards against a
     // step that ignores it.
@@ -302,6 +312,8 @@ pub async fn scan(
     targets: &[Target],
     options: ScanOptions,
     stop: watch::Receiver<bool>,
+    journal: &Journal,
+    done: HashMap<usize, SummaryRow>,
 ) -> Vec<SummaryRow> {
     let progress = ProgressBar::with_draw_target(
         Some(targets.len() as u64),
@@ -323,8 +335,18 @@ pub async fn scan(
     let slots = Arc::new(Semaphore::new(options.concurrency));
     let mut tasks = JoinSet::new();
     let mut rows: Vec<Option<SummaryRow>> = vec![None; targets.len()];
+    for (index, row) in done {
+        if let Some(slot) = rows.get_mut(index) {
+            *slot = Some(row);
+            progress.inc(1);
+        }
+    }
+    let record = |done, rows: &mut [Option<SummaryRow>]| record(done, rows, &progress, journal);
     let mut stopping = false;
     for (index, target) in targets.iter().enumerate() {
+        if rows[index].is_some() {
+            continue; // finished before the run was resumed
+        }
         // Wait for a slot before spawning, so at most `concurrency` connections exist at once.
         let permit = tokio::select! {
             biased;
@@ -344,13 +366,13 @@ pub async fn scan(
             (index, row)
         });
         while let Some(done) = tasks.try_join_next() {
-            record(done, &mut rows, &progress);
+            record(done, &mut rows);
         }
     }
     while !stopping {
         tokio::select! {
             done = tasks.join_next() => match done {
-                Some(done) => record(done, &mut rows, &progress),
+                Some(done) => record(done, &mut rows),
                 None => break,
             },
             _ = stopped(stop.clone()) => stopping = true,
@@ -362,13 +384,13 @@ pub async fn scan(
         loop {
             tokio::select! {
                 done = tasks.join_next() => match done {
-                    Some(done) => record(done, &mut rows, &progress),
+                    Some(done) => record(done, &mut rows),
                     None => break,
                 },
                 _ = &mut grace => {
                     tasks.abort_all();
                     while let Some(done) = tasks.join_next().await {
-                        record(done, &mut rows, &progress);
+                        record(done, &mut rows);
                     }
                     break;
                 }
@@ -396,13 +418,18 @@ pub async fn scan(
         .collect()
 }
 
+/// Keeps a finished host's row, in memory and in the journal.
 fn record(
     done: Result<(usize, SummaryRow), tokio::task::JoinError>,
     rows: &mut [Option<SummaryRow>],
     progress: &ProgressBar,
+    journal: &Journal,
 ) {
-    if let Ok((index, row)) = done {
+    if let Ok((index, mut row)) = done {
         progress.set_message(row.host.clone());
+        if let Err(e) = journal.append(index, &row) {
+            row.reason = format!("not kept in the journal: {e}; {}", row.reason);
+        }
         rows[index] = Some(row);
     }
     progress.inc(1);

@@ -859,6 +859,7 @@ impl<'a> Builder<'a> {
             },
             explicit,
             ssh_config: true,
+            invalid: None,
         }
     }
 }

@@ -147,7 +147,7 @@ pub fn parse_hosts_toml(
         let message = e.message().trim().replace('\n', " ");
         errors.at(e.span(), message)
     })?;
-    let defaults = inventory.defaults.unwrap_or_default();
+    let defaults = inventory.defaults.clone().unwrap_or_default();
     for (level, settings) in std::iter::once(("[defaults]".to_string(), &defaults)).chain(
         inventory
             .groups
@@ -176,72 +176,102 @@ pub fn parse_hosts_toml(
         let Some(name) = &host.name else {
             return Err(errors.at(None, format!("[[hosts]] entry {} has no `name`", index + 1)));
         };
-        let names = range::expand(name.get_ref()).map_err(|e| errors.at(Some(name.span()), e))?;
-        let addresses = match &host.address {
-            None => names.clone(),
-            Some(address) => {
-                let expanded = match ipv6_in_brackets(address.get_ref()) {
-                    Some(ip) => vec![ip.to_string()],
-                    None => range::expand(address.get_ref())
-                        .map_err(|e| errors.at(Some(address.span()), e))?,
-                };
-                if expanded.len() != names.len() {
-                    return Err(errors.at(
-                        Some(address.span()),
-                        format!(
-                            "`address` makes {} addresses for {} host names: give a range of the same length, or one host per entry",
-                            expanded.len(),
-                            names.len()
-                        ),
-                    ));
-                }
-                expanded
+        // An entry wrong in itself is a row of its own ("invalid", with its reason); the
+        // other hosts are scanned.
+        let entry = host_entry(host, name, &inventory, &defaults, &errors, paths, file);
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(e) => {
+                let shown = name.get_ref().escape_debug().to_string();
+                vec![Target::invalid(&shown, e.to_string())]
             }
         };
-        let group_names: Vec<String> = host
-            .groups
-            .as_ref()
-            .map(|g| g.get_ref().clone())
-            .unwrap_or_default();
-        let mut resolved = host.clone();
-        for group in group_names.iter().rev() {
-            if let Some(settings) = inventory.groups.get(group) {
-                resolved = resolved.over(settings);
-            }
-        }
-        let resolved = resolved.over(&defaults);
         let entry_line = errors.line_col(name.span().start).0;
-        let template = resolve(
-            &resolved,
-            &errors,
-            paths,
-            file.parent().unwrap_or(Path::new(".")),
-        )?;
-        for (name_value, address) in names.into_iter().zip(addresses) {
-            if name_value.is_empty() || name_value.chars().any(char::is_control) {
+        for target in entry {
+            if let Some(first_line) = seen.get(&target.name) {
                 return Err(errors.at(
                     Some(name.span()),
-                    format!("host name {name_value:?} is empty or has control characters"),
+                    format!(
+                        "duplicate host name {:?} (first defined on line {first_line}): names must be unique",
+                        target.name
+                    ),
                 ));
             }
-            if let Some(first_line) = seen.get(&name_value) {
-                return Err(errors.at(
-                    Some(name.span()),
-                    format!("duplicate host name {name_value:?} (first defined on line {first_line}): names must be unique"),
-                ));
-            }
-            seen.insert(name_value.clone(), entry_line);
-            targets.push(Target {
-                name: name_value,
-                address,
-                groups: group_names.clone(),
-                explicit: Explicit {
-                    address: host.address.is_some(),
-                    ..template.explicit
-                },
-                ..template.clone()
-            });
+            seen.insert(target.name.clone(), entry_line);
+            targets.push(target);
         }
+    }
+    Ok(targets)
+}
+
+/// The targets of one [[hosts]] entry (a range makes several), or why the entry is wrong.
+fn host_entry(
+    host: &Settings,
+    name: &Spanned<String>,
+    inventory: &InventoryFile,
+    defaults: &Settings,
+    errors: &Errors,
+    paths: &UserPaths,
+    file: &Path,
+) -> Result<Vec<Target>, InventoryError> {
+    let names = range::expand(name.get_ref()).map_err(|e| errors.at(Some(name.span()), e))?;
+    let addresses = match &host.address {
+        None => names.clone(),
+        Some(address) => {
+            let expanded = match ipv6_in_brackets(address.get_ref()) {
+                Some(ip) => vec![ip.to_string()],
+                None => range::expand(address.get_ref())
+                    .map_err(|e| errors.at(Some(address.span()), e))?,
+            };
+            if expanded.len() != names.len() {
+                return Err(errors.at(
+                    Some(address.span()),
+                    format!(
+                        "`address` makes {} addresses for {} host names: give a range of the same length, or one host per entry",
+                        expanded.len(),
+                        names.len()
+                    ),
+                ));
+            }
+            expanded
+        }
+    };
+    let group_names: Vec<String> = host
+        .groups
+        .as_ref()
+        .map(|g| g.get_ref().clone())
+        .unwrap_or_default();
+    let mut resolved = host.clone();
+    for group in group_names.iter().rev() {
+        if let Some(settings) = inventory.groups.get(group) {
+            resolved = resolved.over(settings);
+        }
+    }
+    let resolved = resolved.over(defaults);
+    let template = resolve(
+        &resolved,
+        errors,
+        paths,
+        file.parent().unwrap_or(Path::new(".")),
+    )?;
+    let mut targets = Vec::new();
+    for (name_value, address) in names.into_iter().zip(addresses) {
+        if name_value.is_empty() || name_value.chars().any(char::is_control) {
+            return Err(errors.at(
+                Some(name.span()),
+                format!("host name {name_value:?} is empty or has control characters"),
+            ));
+        }
+        targets.push(Target {
+            name: name_value,
+            address,
+            groups: group_names.clone(),
+            explicit: Explicit {
+                address: host.address.is_some(),
+                ..template.explicit
+            },
+            ..template.clone()
+        });
     }
     Ok(targets)
 }
@@ -336,6 +366,7 @@ fn resolve(
             jump: s.jump.is_some(),
         },
         ssh_config: s.ssh_config.unwrap_or(true),
+        invalid: None,
     })
 }
 
@@ -356,8 +387,38 @@ mod tests {
         parse_hosts_toml(text, Path::new("hosts.toml"), &paths())
     }
 
+    /// The message of a file that cannot be used, or of its one invalid entry.
     fn error(text: &str) -> String {
-        parse(text).unwrap_err().to_string()
+        match parse(text) {
+            Err(e) => e.to_string(),
+            Ok(targets) => targets
+                .iter()
+                .find_map(|t| t.invalid.clone())
+                .unwrap_or_else(|| panic!("no error in {targets:?}")),
+        }
+    }
+
+    #[test]
+    fn an_entry_wrong_in_itself_is_an_invalid_row_and_the_others_stay() {
+        let targets = parse(
+            "[[hosts]]\nname = \"good\"\n[[hosts]]\nname = \"bad\\u0007bell\"\n[[hosts]]\nname = \"p\"\nport = 0\n",
+        )
+        .unwrap();
+        let rows: Vec<(&str, Option<&str>)> = targets
+            .iter()
+            .map(|t| (t.name.as_str(), t.invalid.as_deref()))
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                ("good", None),
+                (
+                    "bad\\u{7}bell",
+                    Some("hosts.toml:4:8: host name \"bad\\u{7}bell\" is empty or has control characters")
+                ),
+                ("p", Some("hosts.toml:7:8: port 0 is not between 1 and 65535")),
+            ]
+        );
     }
 
     const EXAMPLE: &str = r#"

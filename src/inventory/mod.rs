@@ -74,6 +74,36 @@ pub struct Target {
     pub explicit: Explicit,
     /// Whether ssh_config applies to this host (`ssh_config = false` in hosts.toml turns it off).
     pub ssh_config: bool,
+    /// Why the inventory entry is wrong in itself (with its file and line): the host is a
+    /// row of status `invalid`, never contacted.
+    pub invalid: Option<String>,
+}
+
+impl Target {
+    /// The row of an inventory entry that is wrong in itself; `name` as it may be shown
+    /// (control characters escaped).
+    pub fn invalid(name: &str, reason: String) -> Target {
+        Target {
+            name: name.to_string(),
+            address: String::new(),
+            port: 22,
+            user: String::new(),
+            identity_files: Vec::new(),
+            known_hosts: PathBuf::new(),
+            host_key_check: HostKeyCheck::Strict,
+            become_root: false,
+            connect_timeout: Duration::from_secs(10),
+            legacy_algorithms: false,
+            jump: None,
+            password_env: None,
+            become_password_env: None,
+            groups: Vec::new(),
+            thresholds: Thresholds::default(),
+            explicit: Explicit::default(),
+            ssh_config: false,
+            invalid: Some(reason),
+        }
+    }
 }
 
 /// The connection settings of a [`Target`] that its inventory set, as opposed to built-in
@@ -368,6 +398,7 @@ mod tests {
             thresholds: Thresholds::default(),
             explicit: Explicit::default(),
             ssh_config: true,
+            invalid: None,
         }
     }
 

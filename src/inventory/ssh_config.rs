@@ -928,6 +928,7 @@ mod tests {
             thresholds: Thresholds::default(),
             explicit: Explicit::default(),
             ssh_config: true,
+            invalid: None,
         }
     }
 

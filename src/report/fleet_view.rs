@@ -60,6 +60,7 @@ pub struct Totals {
     pub failed: usize,
     pub unreachable: usize,
     pub interrupted: usize,
+    pub invalid: usize,
 }
 
 impl Totals {
@@ -71,6 +72,7 @@ impl Totals {
             HostStatus::Failed => self.failed += 1,
             HostStatus::Unreachable => self.unreachable += 1,
             HostStatus::Interrupted => self.interrupted += 1,
+            HostStatus::Invalid => self.invalid += 1,
         }
     }
 
@@ -81,6 +83,7 @@ impl Totals {
             HostStatus::Failed => self.failed,
             HostStatus::Unreachable => self.unreachable,
             HostStatus::Interrupted => self.interrupted,
+            HostStatus::Invalid => self.invalid,
         }
     }
 
@@ -352,7 +355,8 @@ pub(crate) mod tests {
                 warning: 5,
                 failed: 4,
                 unreachable: 3,
-                interrupted: 0
+                interrupted: 0,
+                invalid: 0
             }
         );
         let counts: Vec<(&str, usize, usize)> = agg
@@ -387,7 +391,8 @@ pub(crate) mod tests {
                         warning: 2,
                         failed: 1,
                         unreachable: 0,
-                        interrupted: 0
+                        interrupted: 0,
+                        invalid: 0
                     }
                 ),
                 (
@@ -398,7 +403,8 @@ pub(crate) mod tests {
                         warning: 3,
                         failed: 2,
                         unreachable: 2,
-                        interrupted: 0
+                        interrupted: 0,
+                        invalid: 0
                     }
                 ),
                 (
@@ -409,7 +415,8 @@ pub(crate) mod tests {
                         warning: 0,
                         failed: 1,
                         unreachable: 1,
-                        interrupted: 0
+                        interrupted: 0,
+                        invalid: 0
                     }
                 ),
             ]

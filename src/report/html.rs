@@ -102,7 +102,7 @@ fn status_rank(status: HostStatus) -> u8 {
         HostStatus::Ok => 1,
         HostStatus::Warning => 2,
         HostStatus::Failed => 3,
-        HostStatus::Unreachable => 4,
+        HostStatus::Unreachable | HostStatus::Invalid => 4,
         HostStatus::Interrupted => 0,
     }
 }

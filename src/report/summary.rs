@@ -3,10 +3,10 @@
 
 use std::path::Path;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// A host's overall state: the worst of its checks, or unreachable.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum HostStatus {
     Ok,
@@ -15,6 +15,9 @@ pub enum HostStatus {
     Unreachable,
     /// The scan was stopped (SIGINT, SIGTERM) before this host finished.
     Interrupted,
+    /// Its inventory entry is wrong in itself (a control character in the name, a bad port,
+    /// ...): not contacted; the reason names the file and line.
+    Invalid,
 }
 
 impl HostStatus {
@@ -25,11 +28,12 @@ impl HostStatus {
             HostStatus::Failed => "failed",
             HostStatus::Unreachable => "unreachable",
             HostStatus::Interrupted => "interrupted",
+            HostStatus::Invalid => "invalid",
         }
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SummaryRow {
     pub host: String,
     pub address: String,
@@ -190,11 +194,12 @@ fn parse(bytes: &[u8], check_names: &[&str]) -> Result<Vec<SummaryRow>, (u64, St
             "failed" => HostStatus::Failed,
             "unreachable" => HostStatus::Unreachable,
             "interrupted" => HostStatus::Interrupted,
+            "invalid" => HostStatus::Invalid,
             other => {
                 return Err((
                     line,
                     format!(
-                        "status `{other}` is not ok, warning, failed, unreachable or interrupted"
+                        "status `{other}` is not ok, warning, failed, unreachable, interrupted or invalid"
                     ),
                 ))
             }
@@ -373,7 +378,7 @@ mod tests {
             error_of(&format!(
                 "{HEADER}{good}web-02,10.0.0.2,fine,,,,,,2,0,0,OK,OK\n"
             )),
-            "line 3: status `fine` is not ok, warning, failed, unreachable or interrupted"
+            "line 3: status `fine` is not ok, warning, failed, unreachable, interrupted or invalid"
         );
         assert_eq!(
             error_of(&format!("{HEADER}web-02,10.0.0.2,ok,,,,,,2,x,0,OK,OK\n")),
@@ -401,7 +406,7 @@ mod tests {
         assert_eq!(
             error,
             format!(
-                "{}:2: status `bogus` is not ok, warning, failed, unreachable or interrupted",
+                "{}:2: status `bogus` is not ok, warning, failed, unreachable, interrupted or invalid",
                 path.display()
             )
         );
