@@ -80,12 +80,12 @@ pub struct Target {
 }
 
 impl Target {
-    /// The row of an inventory entry that is wrong in itself; `name` as it may be shown
-    /// (control characters escaped).
-    pub fn invalid(name: &str, reason: String) -> Target {
+    /// A target with the built-in defaults (port 22, strict host keys, a 10 s connect
+    /// timeout) and nothing else: the inventory parsers fill in the rest.
+    pub fn new(name: &str, address: &str) -> Target {
         Target {
             name: name.to_string(),
-            address: String::new(),
+            address: address.to_string(),
             port: 22,
             user: String::new(),
             identity_files: Vec::new(),
@@ -100,8 +100,18 @@ impl Target {
             groups: Vec::new(),
             thresholds: Thresholds::default(),
             explicit: Explicit::default(),
+            ssh_config: true,
+            invalid: None,
+        }
+    }
+
+    /// The row of an inventory entry that is wrong in itself; `name` as it may be shown
+    /// (control characters escaped).
+    pub fn invalid(name: &str, reason: String) -> Target {
+        Target {
             ssh_config: false,
             invalid: Some(reason),
+            ..Target::new(name, "")
         }
     }
 }
@@ -381,24 +391,10 @@ mod tests {
 
     fn target(name: &str, groups: &[&str]) -> Target {
         Target {
-            name: name.into(),
-            address: name.into(),
-            port: 22,
             user: "root".into(),
-            identity_files: vec![],
             known_hosts: PathBuf::from("/k"),
-            host_key_check: HostKeyCheck::Strict,
-            become_root: false,
-            connect_timeout: Duration::from_secs(10),
-            legacy_algorithms: false,
-            jump: None,
-            password_env: None,
-            become_password_env: None,
             groups: groups.iter().map(|g| g.to_string()).collect(),
-            thresholds: Thresholds::default(),
-            explicit: Explicit::default(),
-            ssh_config: true,
-            invalid: None,
+            ..Target::new(name, name)
         }
     }
 

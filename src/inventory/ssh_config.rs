@@ -885,9 +885,8 @@ impl NotFollowed {
 
 #[cfg(test)]
 mod tests {
-    use std::time::Duration;
 
-    use super::super::{parse_ansible_ini, parse_hosts_toml, Explicit, Thresholds};
+    use super::super::{parse_ansible_ini, parse_hosts_toml};
     use super::*;
 
     fn data() -> PathBuf {
@@ -911,24 +910,10 @@ mod tests {
     /// A target as the inventory parsers leave it when the inventory sets nothing.
     fn target(name: &str) -> Target {
         Target {
-            name: name.into(),
-            address: name.into(),
-            port: 22,
             user: "root".into(),
             identity_files: vec![PathBuf::from("/inv/id_default")],
             known_hosts: PathBuf::from("/inv/known_hosts"),
-            host_key_check: HostKeyCheck::Strict,
-            become_root: false,
-            connect_timeout: Duration::from_secs(10),
-            legacy_algorithms: false,
-            jump: None,
-            password_env: None,
-            become_password_env: None,
-            groups: vec![],
-            thresholds: Thresholds::default(),
-            explicit: Explicit::default(),
-            ssh_config: true,
-            invalid: None,
+            ..Target::new(name, name)
         }
     }
 
