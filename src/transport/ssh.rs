@@ -502,6 +502,16 @@ async fn authenticate(
         }
     }
 
+    // russh answers a failed attempt on a dead connection with an empty Failure: sshd closed it
+    // (it cannot send a Banner over its 256 KiB packet limit, MaxAuthTries, a crash), which is
+    // not a refusal of the keys.
+    if handle.is_closed() {
+        return Err(format!(
+            "the server closed the connection during authentication of user {user}, before \
+             answering (tried {}): see the server's log; a Banner file over 256 KiB is one cause",
+            tried.join(", ")
+        ));
+    }
     let mut reason = format!("authentication failed for user {user}");
     if tried.is_empty() {
         reason.push_str(": no key to offer (set identity_file, or start ssh-agent)");
