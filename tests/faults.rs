@@ -620,3 +620,43 @@ fn ssh_agent_key_logs_in_without_any_key_file() {
         "authentication failed for user root: no key to offer (set identity_file, or start ssh-agent)"
     );
 }
+
+#[test]
+fn a_stuck_sftp_session_costs_time_not_facts() {
+    let fleet = Fleet::up(
+        "sftp-hangs",
+        97,
+        &["stuck=debian12-ok@sftp-hangs", "fine=debian12-ok"],
+    );
+    let out = out_dir("sftp-hangs");
+    let started = Instant::now();
+    image_check(&[
+        "scan",
+        "-q",
+        "-i",
+        fleet.inventory().to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "--timeout",
+        "16",
+    ]);
+    let took = started.elapsed();
+    assert!(took < Duration::from_secs(22), "took {took:?}");
+    let rows = rows_by_host(&out);
+    let verdicts = |host: &str| {
+        let row = &rows[host];
+        let mut cells: Vec<(String, String)> = row
+            .iter()
+            .filter(|(k, _)| !["host", "address", "reason"].contains(&k.as_str()))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        cells.sort();
+        cells
+    };
+    assert_eq!(
+        verdicts("stuck"),
+        verdicts("fine"),
+        "every file read again over exec: {:?}",
+        rows["stuck"]
+    );
+}
