@@ -63,6 +63,24 @@ impl RunLock {
     /// exists is taken over; a lock that is a symlink is removed, never followed. Holding the
     /// lock, it removes the temporary files of runs that died mid-write (one line says so).
     pub fn acquire(dir: &Path) -> Result<RunLock, String> {
+        match std::fs::symlink_metadata(dir) {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                let target = std::fs::read_link(dir).unwrap_or_default();
+                eprintln!(
+                    "note: the output folder {} is a symlink to {}: the run is written there",
+                    dir.display(),
+                    target.display()
+                );
+            }
+            Ok(meta) if !meta.is_dir() && std::fs::metadata(dir).is_ok_and(|m| !m.is_dir()) => {
+                return Err(format!(
+                    "the output folder {} is a file, not a folder: give -o a folder (a missing \
+                     one is created)",
+                    dir.display()
+                ));
+            }
+            _ => {}
+        }
         std::fs::create_dir_all(dir)
             .map_err(|e| format!("cannot create the output folder {}: {e}", dir.display()))?;
         let path = dir.join(".image_check.lock");
@@ -114,7 +132,14 @@ impl RunLock {
                     }
                     let _ = std::fs::remove_file(&path);
                 }
-                Err(e) => return Err(format!("cannot lock {}: {e}", path.display())),
+                Err(e) => {
+                    return Err(format!(
+                        "cannot write in the output folder {} ({}: {e}): give -o a folder \
+                         this user can write",
+                        dir.display(),
+                        path.display()
+                    ))
+                }
             }
         }
         Err(format!("cannot lock {}", path.display()))

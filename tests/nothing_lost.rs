@@ -127,6 +127,17 @@ fn a_killed_run_resumes_where_it_stopped_and_ends_as_an_uninterrupted_one() {
         }
     }
     assert_eq!(not_again, finished);
+    let changes = out_dir("resume-diff");
+    let diff = image_check(&[
+        "diff",
+        whole.to_str().unwrap(),
+        killed.to_str().unwrap(),
+        "-o",
+        changes.to_str().unwrap(),
+    ]);
+    assert_eq!(diff.status.code(), Some(0), "diff takes a resumed run");
+    let changed = std::fs::read_to_string(changes.join("changes.csv")).unwrap();
+    assert_eq!(changed.lines().count(), 1, "nothing changed: {changed}");
 
     let again = image_check(&[
         "scan",
@@ -194,4 +205,71 @@ fn one_bad_inventory_entry_is_a_row_and_every_good_host_is_scanned() {
         "{}",
         bad["reason"]
     );
+}
+
+/// `-o` that cannot hold a run gets one line before any host is contacted.
+#[test]
+fn an_unusable_output_folder_is_one_line_before_any_host() {
+    let base = out_dir("output-folder");
+    let file = base.join("a-file");
+    std::fs::write(&file, "x").unwrap();
+    let run = image_check(&["scan", "127.0.0.1:1", "-o", file.to_str().unwrap()]);
+    assert_eq!(run.status.code(), Some(2));
+    let said = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(said.lines().count(), 1, "{said}");
+    assert!(
+        said.contains("is a file, not a folder: give -o a folder"),
+        "{said}"
+    );
+
+    let elsewhere = base.join("elsewhere");
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    let link = base.join("link");
+    std::os::unix::fs::symlink(&elsewhere, &link).unwrap();
+    let run = image_check(&[
+        "scan",
+        "-q",
+        "127.0.0.1:1",
+        "--connect-timeout",
+        "1",
+        "-o",
+        link.to_str().unwrap(),
+    ]);
+    let said = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        said.contains("is a symlink to") && said.contains("the run is written there"),
+        "{said}"
+    );
+    assert!(elsewhere.join("summary.csv").is_file());
+
+    // A read-only folder (a read-only bind mount: root may write anywhere else).
+    let source = base.join("ro-source");
+    let readonly = base.join("ro");
+    std::fs::create_dir_all(&source).unwrap();
+    std::fs::create_dir_all(&readonly).unwrap();
+    let mounted = std::process::Command::new("mount")
+        .args(["--bind", "-o", "ro"])
+        .arg(&source)
+        .arg(&readonly)
+        .status()
+        .is_ok_and(|s| s.success())
+        && std::process::Command::new("mount")
+            .args(["-o", "remount,bind,ro"])
+            .arg(&readonly)
+            .status()
+            .is_ok_and(|s| s.success());
+    if mounted {
+        let run = image_check(&["scan", "127.0.0.1:1", "-o", readonly.to_str().unwrap()]);
+        let _ = std::process::Command::new("umount").arg(&readonly).status();
+        assert_eq!(run.status.code(), Some(2));
+        let said = String::from_utf8_lossy(&run.stderr);
+        assert_eq!(said.lines().count(), 1, "{said}");
+        assert!(
+            said.contains("cannot write in the output folder")
+                && said.contains("Read-only file system"),
+            "{said}"
+        );
+    } else {
+        eprintln!("no read-only bind mount here (not root?): that case is not tried");
+    }
 }
