@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{fault_fixture, image_check, out_dir, rows_by_host, Fleet};
+use common::{fault_fixture, out_dir, rows_by_host, scan_fleet, Fleet};
 
 #[test]
 fn a_looping_or_dangling_sshd_config_is_named_precisely() {
@@ -40,14 +40,7 @@ fn a_looping_or_dangling_sshd_config_is_named_precisely() {
     let specs: Vec<&str> = specs.iter().map(String::as_str).collect();
     let fleet = Fleet::up("sshd-links", 96, &specs);
     let out = out_dir("sshd-links");
-    image_check(&[
-        "scan",
-        "-i",
-        fleet.inventory().to_str().unwrap(),
-        "-o",
-        out.to_str().unwrap(),
-        "-q",
-    ]);
+    scan_fleet(&fleet, &out, &["-q"]);
     let rows = rows_by_host(&out);
     for (host, line) in [
         (
