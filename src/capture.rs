@@ -223,10 +223,12 @@ impl<'a, T: Transport> Recorder<'a, T> {
         Ok(Recording { answers_gz })
     }
 
-    fn keep(&self, answer: Answer) {
+    /// Compresses `answer` into the recording; by reference, so that a 16 MB answer is never
+    /// copied on its way to the collector.
+    fn keep(&self, answer: &Answer) {
         let mut answers = self.answers.lock().unwrap_or_else(|e| e.into_inner());
         if let Ok(encoder) = answers.as_mut() {
-            let written = serde_json::to_writer(&mut *encoder, &answer)
+            let written = serde_json::to_writer(&mut *encoder, answer)
                 .map_err(std::io::Error::other)
                 .and_then(|()| encoder.write_all(b"\n"));
             if let Err(e) = written {
@@ -244,55 +246,75 @@ impl<T: Transport> Transport for Recorder<'_, T> {
     async fn exec(&self, cmd: &Command) -> Result<CommandOutput, TransportError> {
         let start = std::time::Instant::now();
         let result = self.inner.exec(cmd).await;
-        self.keep(Answer::Exec {
+        let answer = Answer::Exec {
             command: cmd.clone(),
             millis: millis_since(start),
-            result: result.clone(),
-        });
+            result,
+        };
+        self.keep(&answer);
+        let Answer::Exec { result, .. } = answer else {
+            unreachable!("built as Exec above")
+        };
         result
     }
 
     async fn read_file(&self, path: &str) -> Result<FileContents, ReadError> {
         let start = std::time::Instant::now();
         let result = self.inner.read_file(path).await;
-        self.keep(Answer::Read {
+        let answer = Answer::Read {
             path: path.to_string(),
             millis: millis_since(start),
-            result: result.clone(),
-        });
+            result,
+        };
+        self.keep(&answer);
+        let Answer::Read { result, .. } = answer else {
+            unreachable!("built as Read above")
+        };
         result
     }
 
     async fn stat(&self, path: &str) -> Result<FileStat, ReadError> {
         let start = std::time::Instant::now();
         let result = self.inner.stat(path).await;
-        self.keep(Answer::Stat {
+        let answer = Answer::Stat {
             path: path.to_string(),
             millis: millis_since(start),
-            result: result.clone(),
-        });
+            result,
+        };
+        self.keep(&answer);
+        let Answer::Stat { result, .. } = answer else {
+            unreachable!("built as Stat above")
+        };
         result
     }
 
     async fn read_link(&self, path: &str) -> Result<Option<String>, ReadError> {
         let start = std::time::Instant::now();
         let result = self.inner.read_link(path).await;
-        self.keep(Answer::ReadLink {
+        let answer = Answer::ReadLink {
             path: path.to_string(),
             millis: millis_since(start),
-            result: result.clone(),
-        });
+            result,
+        };
+        self.keep(&answer);
+        let Answer::ReadLink { result, .. } = answer else {
+            unreachable!("built as ReadLink above")
+        };
         result
     }
 
     async fn list_dir(&self, path: &str) -> Result<Vec<String>, ReadError> {
         let start = std::time::Instant::now();
         let result = self.inner.list_dir(path).await;
-        self.keep(Answer::ListDir {
+        let answer = Answer::ListDir {
             path: path.to_string(),
             millis: millis_since(start),
-            result: result.clone(),
-        });
+            result,
+        };
+        self.keep(&answer);
+        let Answer::ListDir { result, .. } = answer else {
+            unreachable!("built as ListDir above")
+        };
         result
     }
 }

@@ -8,6 +8,8 @@ pub mod capture;
 pub mod checks;
 pub mod facts;
 pub mod inventory;
+pub mod journal;
+pub mod local_file;
 pub mod report;
 pub mod run;
 pub mod scan;

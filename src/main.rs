@@ -17,8 +17,10 @@ use image_check::capture::{self, Capture, Replay};
 use image_check::checks::{self, profiles};
 use image_check::facts;
 use image_check::inventory::{self, HostKeyCheck, SshConfigSource, Target, Thresholds};
+use image_check::journal::{self, Journal};
+use image_check::local_file;
 use image_check::report::diff::{self, FailOn};
-use image_check::report::files::{remove_partial_files, write_atomic};
+use image_check::report::files::{remove_partial_files, write_atomic, Dir};
 use image_check::report::summary::{HostStatus, SummaryRow};
 use image_check::report::{console, HostReport, TOOL_VERSION};
 use image_check::run::{self, RunLock, RunOutcome, RunRecord};
@@ -30,7 +32,9 @@ const EXIT_CODES: &str = "\
 Exit codes:
   0    every host was reached and no check FAILED (or, with --baseline and --fail-on
        new-failed / new-any, nothing got worse)
-  1    at least one check FAILED or one host was unreachable (or what --fail-on names)
+  1    at least one check FAILED or one host was unreachable (or what --fail-on names);
+       an inventory entry was invalid (status `invalid`, unless --fail-on never); or a
+       file of the run could not be written (a full disk: the message names the files)
   2    bad usage, a bad inventory, or the output folder is locked by another run
   130  interrupted by SIGINT (Ctrl-C); 143 by SIGTERM: finished hosts are reported";
 
@@ -162,6 +166,10 @@ struct ScanArgs {
     /// strftime fields make a folder per run (e.g. /var/lib/image_check/%Y-%m-%d_%H%M).
     #[arg(short = 'o', long = "output", default_value = "./image_check_reports")]
     output: PathBuf,
+    /// Continue the run in DIR that did not finish (killed, rebooted): hosts its journal
+    /// (DIR/results.ndjson) holds are not scanned again. Give the same inventory options.
+    #[arg(long, value_name = "DIR", conflicts_with = "output")]
+    resume: Option<PathBuf>,
     /// Scan only shard K of N (e.g. 0/4): a stable split of the inventory by host name.
     #[arg(long, conflicts_with = "shards")]
     shard: Option<String>,
@@ -321,6 +329,19 @@ impl std::fmt::Display for UsageError {
 
 impl std::error::Error for UsageError {}
 
+/// Files of the run that could not be written (a full disk, a read-only folder): exit code 1,
+/// like a failed check, since the run's result is incomplete; 2 stays for bad usage.
+#[derive(Debug)]
+struct WriteFailed(String);
+
+impl std::fmt::Display for WriteFailed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for WriteFailed {}
+
 fn load_targets(path: &Path, limit: Option<&str>) -> Result<Vec<Target>, UsageError> {
     let targets = inventory::load(path).map_err(|e| UsageError(e.to_string()))?;
     let selected = inventory::select(targets, limit).map_err(UsageError)?;
@@ -399,9 +420,47 @@ async fn run_scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
     }
     let profiles = profiles::parse(&args.profile).map_err(UsageError)?;
     let check_names = profiles[0].names();
-    let baseline = read_baseline(&args.baseline, &check_names)?;
-    let output = run::expand_output(&args.output, started);
+    let baseline = read_baseline(&args.baseline, &check_names);
+    let output = match &args.resume {
+        Some(dir) if !dir.join(journal::FILE_NAME).is_file() => {
+            return Err(UsageError(format!(
+                "{}: no {} inside: not the folder of a scan that can be resumed",
+                dir.display(),
+                journal::FILE_NAME
+            ))
+            .into())
+        }
+        Some(dir) => dir.clone(),
+        None => run::expand_output(&args.output, started),
+    };
     let _lock = RunLock::acquire(&output).map_err(UsageError)?;
+    let hosts: Vec<journal::Host> = targets
+        .iter()
+        .map(|t| (t.name.clone(), t.address.clone()))
+        .collect();
+    let (journal, done) = match &args.resume {
+        Some(dir) if dir.join("run.json").is_file() => {
+            emitln!(
+                "{}: the run finished (run.json is there): nothing to resume",
+                dir.display()
+            );
+            return Ok(ExitCode::SUCCESS);
+        }
+        Some(dir) => Journal::resume(dir, &hosts).map_err(UsageError)?,
+        None => (
+            Journal::create(&output, &hosts).map_err(anyhow::Error::msg)?,
+            Default::default(),
+        ),
+    };
+    if args.resume.is_some() && !args.quiet {
+        emitln!(
+            "resuming {}: {} of {} hosts finished before, scanning the other {}",
+            output.display(),
+            done.len(),
+            targets.len(),
+            targets.len() - done.len()
+        );
+    }
     let options = ScanOptions {
         output: output.clone(),
         concurrency: usize::from(args.concurrency),
@@ -413,7 +472,7 @@ async fn run_scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
         profiles,
     };
     let (stop, interrupted_by) = stop_on_signals();
-    let rows = scan::scan(&targets, options, stop).await;
+    let rows = scan::scan(&targets, options, stop, &journal, done).await;
     let fleet = Fleet {
         dir: &output,
         record: run_record(
@@ -426,7 +485,7 @@ async fn run_scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
         fail_on: args.baseline.fail_on,
         check_names,
     };
-    let code = finish_fleet(&rows, &fleet, baseline.as_deref(), args.quiet || args.json)?;
+    let code = finish_fleet(&rows, &fleet, &baseline, args.quiet || args.json)?;
     if let Some(keep) = args.keep {
         if let Err(message) = run::prune(&output, keep as usize) {
             eprintln!("warning: {message}");
@@ -457,29 +516,50 @@ fn shard_of(shard: Option<&str>, shards: Option<u32>) -> Result<Option<Shard>, U
     }
 }
 
-/// The baseline rows, when --baseline was given.
-fn read_baseline(
-    args: &BaselineArgs,
-    check_names: &[&str],
-) -> Result<Option<Vec<SummaryRow>>, UsageError> {
-    args.baseline
-        .as_deref()
-        .map(|path| {
-            run::read_baseline(path, check_names)
-                .map_err(|e| UsageError(format!("--baseline: {e}")))
-        })
-        .transpose()
+/// What `--baseline` gave: its rows, or why it could not be used.
+#[derive(Default)]
+struct Baseline {
+    rows: Option<Vec<SummaryRow>>,
+    unusable: Option<String>,
+}
+
+/// Reads `--baseline` when given. A baseline that cannot be used (a killed run without
+/// summary.csv, a file that is not one) does not stop the run: one warning line, and the
+/// reports' changes section says why.
+fn read_baseline(args: &BaselineArgs, check_names: &[&str]) -> Baseline {
+    let Some(path) = args.baseline.as_deref() else {
+        return Baseline::default();
+    };
+    match run::read_baseline(path, check_names) {
+        Ok(rows) => Baseline {
+            rows: Some(rows),
+            unusable: None,
+        },
+        Err(why) => {
+            eprintln!(
+                "warning: --baseline {}: {why}: going on without a baseline (every problem counts as new)",
+                path.display()
+            );
+            Baseline {
+                rows: None,
+                unusable: Some(why),
+            }
+        }
+    }
 }
 
 /// Group → its hosts, in the order groups first appear in the inventory.
 fn groups_of(targets: &[Target]) -> Vec<(String, Vec<String>)> {
     let mut groups: Vec<(String, Vec<String>)> = Vec::new();
+    // Index by name: a search of the list per host would be quadratic in the group count.
+    let mut index: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
     for target in targets {
         for group in &target.groups {
-            match groups.iter_mut().find(|(name, _)| name == group) {
-                Some((_, hosts)) => hosts.push(target.name.clone()),
-                None => groups.push((group.clone(), vec![target.name.clone()])),
-            }
+            let at = *index.entry(group).or_insert_with(|| {
+                groups.push((group.clone(), Vec::new()));
+                groups.len() - 1
+            });
+            groups[at].1.push(target.name.clone());
         }
     }
     groups
@@ -552,10 +632,11 @@ fn run_record(
 fn finish_fleet(
     rows: &[SummaryRow],
     fleet: &Fleet,
-    baseline: Option<&[SummaryRow]>,
+    baseline: &Baseline,
     quiet: bool,
 ) -> anyhow::Result<ExitCode> {
     let check_names = &fleet.check_names;
+    let baseline_rows = baseline.rows.as_deref();
     let count = |s: HostStatus| run::count(rows, s);
     let mut record = fleet.record.clone();
     if record.finished.is_empty() {
@@ -573,12 +654,32 @@ fn finish_fleet(
         check_names,
         groups: &fleet.groups,
         record,
-        baseline,
+        baseline: baseline_rows,
+        baseline_unusable: baseline.unusable.as_deref(),
     };
-    let changes = run::write_fleet_files(&outcome).map_err(anyhow::Error::msg)?;
+    let written = run::write_fleet_files(&outcome);
+    let unwritten: Vec<&SummaryRow> = rows
+        .iter()
+        .filter(|r| r.reason.starts_with(scan::REPORT_NOT_WRITTEN))
+        .collect();
+    let hosts_lost = match unwritten.as_slice() {
+        [] => None,
+        [one, ..] => Some(format!(
+            "the reports of {} host(s) were not written ({}: {})",
+            unwritten.len(),
+            one.host,
+            one.reason
+        )),
+    };
+    let changes = match (written, hosts_lost) {
+        (Ok(changes), None) => changes,
+        (Ok(_), Some(lost)) => return Err(WriteFailed(lost).into()),
+        (Err(e), None) => return Err(WriteFailed(e).into()),
+        (Err(e), Some(lost)) => return Err(WriteFailed(format!("{e}; {lost}")).into()),
+    };
     if !quiet {
         emitln!("{}", console::summary_table(rows));
-        if baseline.is_some() {
+        if baseline_rows.is_some() {
             emitln!("{}", console::changes_table(&changes));
         }
         emitln!(
@@ -588,14 +689,15 @@ fn finish_fleet(
             count(HostStatus::Warning),
             count(HostStatus::Failed),
             count(HostStatus::Unreachable),
-            match count(HostStatus::Interrupted) {
-                0 => String::new(),
-                n => format!(", {n} interrupted"),
-            },
+            [HostStatus::Interrupted, HostStatus::Invalid]
+                .iter()
+                .filter(|s| count(**s) > 0)
+                .map(|s| format!(", {} {}", count(*s), s.as_str()))
+                .collect::<String>(),
             fleet.dir.display()
         );
     }
-    let fails = run::fails(fleet.fail_on, &changes, rows, baseline.is_some());
+    let fails = run::fails(fleet.fail_on, &changes, rows, baseline_rows.is_some());
     Ok(if fails {
         ExitCode::from(1)
     } else {
@@ -611,7 +713,7 @@ fn run_merge(args: MergeArgs) -> anyhow::Result<ExitCode> {
         .map(|path| load_targets(path, None))
         .transpose()?
         .unwrap_or_default();
-    let baseline = read_baseline(&args.baseline, &check_names)?;
+    let baseline = read_baseline(&args.baseline, &check_names);
     let _lock = RunLock::acquire(&args.output).map_err(UsageError)?;
     let order: Vec<String> = targets.iter().map(|t| t.name.clone()).collect();
     let order = args.inventory.is_some().then_some(order.as_slice());
@@ -636,7 +738,7 @@ fn run_merge(args: MergeArgs) -> anyhow::Result<ExitCode> {
         fail_on: args.baseline.fail_on,
         check_names,
     };
-    finish_fleet(&merged.rows, &fleet, baseline.as_deref(), args.quiet)
+    finish_fleet(&merged.rows, &fleet, &baseline, args.quiet)
 }
 
 fn run_diff(
@@ -652,13 +754,14 @@ fn run_diff(
     let changes = diff::diff(&old_rows, &new_rows, &check_names);
     std::fs::create_dir_all(output)
         .with_context(|| format!("cannot create {}", output.display()))?;
-    write_atomic(&output.join("changes.csv"), &diff::to_csv(&changes))
-        .with_context(|| format!("cannot write {}", output.join("changes.csv").display()))?;
-    write_atomic(
-        &output.join("changes.json"),
-        diff::to_json(&changes).as_bytes(),
-    )
-    .with_context(|| format!("cannot write {}", output.join("changes.json").display()))?;
+    let written =
+        write_atomic(&output.join("changes.csv"), &diff::to_csv(&changes)).and_then(|()| {
+            write_atomic(
+                &output.join("changes.json"),
+                diff::to_json(&changes).as_bytes(),
+            )
+        });
+    written.map_err(|e| WriteFailed(e.to_string()))?;
     if !quiet {
         emitln!("{}", console::changes_table(&changes));
     }
@@ -709,7 +812,8 @@ async fn load_saved(file: &Path) -> Result<(HostId, facts::Facts, Saved), UsageE
     let with_file = |e: String| UsageError(format!("{}: {e}", file.display()));
     if file.file_name().is_none_or(|name| name != "facts.json") {
         let capture = Capture::load(file).map_err(with_file)?;
-        let bytes = std::fs::read(file).map_err(|e| with_file(e.to_string()))?;
+        let bytes = local_file::read_capped(file, local_file::FACTS_FILE_CAP)
+            .map_err(|e| with_file(e.to_string()))?;
         let facts = facts::collect(&Replay::new(&capture.answers)).await;
         let host = HostId {
             name: capture.header.host,
@@ -717,9 +821,9 @@ async fn load_saved(file: &Path) -> Result<(HostId, facts::Facts, Saved), UsageE
         };
         return Ok((host, facts, Saved::Capture(bytes)));
     }
-    let parsed = std::fs::read_to_string(file)
+    let parsed = local_file::read_capped(file, local_file::FACTS_FILE_CAP)
         .map_err(|e| e.to_string())
-        .and_then(|text| serde_json::from_str::<SavedFacts>(&text).map_err(|e| e.to_string()));
+        .and_then(|bytes| serde_json::from_slice::<SavedFacts>(&bytes).map_err(|e| e.to_string()));
     let old = parsed.map_err(|e| {
         with_file(format!(
             "not a facts.json written by scan --save-facts: {e}"
@@ -747,15 +851,16 @@ async fn run_evaluate(args: EvaluateArgs) -> anyhow::Result<ExitCode> {
     }
     let profiles = profiles::parse(&args.profile).map_err(UsageError)?;
     let check_names = profiles[0].names();
-    let baseline = read_baseline(&args.baseline, &check_names)?;
+    let baseline = read_baseline(&args.baseline, &check_names);
     let started = chrono::Local::now();
     let _lock = RunLock::acquire(&args.output).map_err(UsageError)?;
+    let thresholds_of: std::collections::HashMap<&str, Thresholds> = inventory
+        .iter()
+        .map(|t| (t.name.as_str(), t.thresholds))
+        .collect();
     let mut rows: Vec<SummaryRow> = Vec::new();
     for (host, facts, saved) in saved {
-        let from_inventory = inventory
-            .iter()
-            .find(|t| t.name == host.name)
-            .map(|t| t.thresholds);
+        let from_inventory = thresholds_of.get(host.name.as_str()).copied();
         let thresholds = args.thresholds.apply(from_inventory.unwrap_or_default());
         rows.push(scan::report_host(
             &host,
@@ -775,7 +880,7 @@ async fn run_evaluate(args: EvaluateArgs) -> anyhow::Result<ExitCode> {
         fail_on: args.baseline.fail_on,
         check_names,
     };
-    finish_fleet(&rows, &fleet, baseline.as_deref(), args.quiet)
+    finish_fleet(&rows, &fleet, &baseline, args.quiet)
 }
 
 async fn run_local(dir: &Path, profile: &str, thresholds: Thresholds) -> anyhow::Result<ExitCode> {
@@ -786,6 +891,7 @@ async fn run_local(dir: &Path, profile: &str, thresholds: Thresholds) -> anyhow:
     let facts = facts::collect_with(&LocalTransport::default(), cloud).await;
     let time = scan::timestamp();
     let mut failed = false;
+    let out = Dir::open(dir).map_err(|e| WriteFailed(e.to_string()))?;
     for (index, profile) in chosen.iter().enumerate() {
         let results = profile.evaluate(&facts, &thresholds);
         let report = HostReport::for_profile(&facts, &results, &time, profile);
@@ -794,8 +900,8 @@ async fn run_local(dir: &Path, profile: &str, thresholds: Thresholds) -> anyhow:
         } else {
             emit!("\n{}\n", profile.cloud);
         }
-        let paths = scan::write_host_files(dir, &report, None)
-            .with_context(|| format!("cannot write the reports into {}", dir.display()))?;
+        let paths =
+            scan::write_host_files(&out, &report, None).map_err(|e| WriteFailed(e.to_string()))?;
         let shown = std::path::absolute(&paths.txt).unwrap_or(paths.txt.clone());
         emit!(
             "{}",
@@ -887,6 +993,10 @@ fn main() -> ExitCode {
     };
     outcome.unwrap_or_else(|e| {
         eprintln!("error: {e:#}");
-        ExitCode::from(2)
+        if e.is::<WriteFailed>() {
+            ExitCode::from(1)
+        } else {
+            ExitCode::from(2)
+        }
     })
 }

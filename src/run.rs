@@ -60,12 +60,32 @@ pub struct RunLock {
 
 impl RunLock {
     /// Takes the lock, or says which process holds it. A lock left by a process that no longer
-    /// exists is taken over.
+    /// exists is taken over; a lock that is a symlink is removed, never followed. Holding the
+    /// lock, it removes the temporary files of runs that died mid-write (one line says so).
     pub fn acquire(dir: &Path) -> Result<RunLock, String> {
+        match std::fs::symlink_metadata(dir) {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                let target = std::fs::read_link(dir).unwrap_or_default();
+                eprintln!(
+                    "note: the output folder {} is a symlink to {}: the run is written there",
+                    dir.display(),
+                    target.display()
+                );
+            }
+            Ok(meta) if !meta.is_dir() && std::fs::metadata(dir).is_ok_and(|m| !m.is_dir()) => {
+                return Err(format!(
+                    "the output folder {} is a file, not a folder: give -o a folder (a missing \
+                     one is created)",
+                    dir.display()
+                ));
+            }
+            _ => {}
+        }
         std::fs::create_dir_all(dir)
             .map_err(|e| format!("cannot create the output folder {}: {e}", dir.display()))?;
         let path = dir.join(".image_check.lock");
         for _ in 0..2 {
+            // create_new is O_CREAT|O_EXCL: it fails on any existing name, a symlink included.
             match std::fs::OpenOptions::new()
                 .write(true)
                 .create_new(true)
@@ -74,10 +94,21 @@ impl RunLock {
                 Ok(mut file) => {
                     let line = format!("{} {}\n", std::process::id(), host_name());
                     let _ = std::io::Write::write_all(&mut file, line.as_bytes());
+                    let removed = files::remove_stale_temporaries(dir);
+                    if let Some(first) = removed.first() {
+                        eprintln!(
+                            "warning: removed {} temporary file(s) left by runs that died mid-write ({}{})",
+                            removed.len(),
+                            first.display(),
+                            if removed.len() > 1 { ", ..." } else { "" }
+                        );
+                    }
                     return Ok(RunLock { path });
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                    let holder = std::fs::read_to_string(&path).unwrap_or_default();
+                    let Some(holder) = read_lock(&path)? else {
+                        continue;
+                    };
                     let mut words = holder.split_whitespace();
                     let pid: Option<u32> = words.next().and_then(|p| p.parse().ok());
                     let host = words.next().unwrap_or_default().to_string();
@@ -101,11 +132,50 @@ impl RunLock {
                     }
                     let _ = std::fs::remove_file(&path);
                 }
-                Err(e) => return Err(format!("cannot lock {}: {e}", path.display())),
+                Err(e) => {
+                    return Err(format!(
+                        "cannot write in the output folder {} ({}: {e}): give -o a folder \
+                         this user can write",
+                        dir.display(),
+                        path.display()
+                    ))
+                }
             }
         }
         Err(format!("cannot lock {}", path.display()))
     }
+}
+
+/// The first line of an existing lock file, read without following a symlink and at most 4 KiB
+/// of it. `None` when the lock was not a regular file: it is removed (one line says so).
+fn read_lock(path: &Path) -> Result<Option<String>, String> {
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+    let cannot = |e: std::io::Error| format!("cannot read the lock {}: {e}", path.display());
+    let opened = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(path);
+    let file = match opened {
+        Ok(file) if file.metadata().map_err(cannot)?.is_file() => file,
+        // Released by its holder meanwhile.
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Ok(_) | Err(_) => {
+            let what = match std::fs::read_link(path) {
+                Ok(target) => format!("a symbolic link (to {})", target.display()),
+                Err(_) => "not a regular file".to_string(),
+            };
+            std::fs::remove_file(path).map_err(cannot)?;
+            eprintln!(
+                "warning: the lock {} was {what}: removed, nothing written through it",
+                path.display()
+            );
+            return Ok(None);
+        }
+    };
+    let mut text = String::new();
+    let _ = file.take(4096).read_to_string(&mut text);
+    Ok(Some(text))
 }
 
 impl Drop for RunLock {
@@ -135,7 +205,8 @@ pub fn read_baseline(path: &Path, check_names: &[&str]) -> Result<Vec<SummaryRow
 }
 
 /// Deletes the oldest run folders beside `current` so that `keep` remain (the current one
-/// included). Only folders with a run.json count as runs; anything else there is left alone.
+/// included). Only folders with a run.json count as runs; anything else there is left alone,
+/// symlinks included (the nightly recipe's `latest` is one: it is not a run of its own).
 pub fn prune(current: &Path, keep: usize) -> Result<Vec<PathBuf>, String> {
     let Some(parent) = current.parent().filter(|p| !p.as_os_str().is_empty()) else {
         return Ok(Vec::new());
@@ -144,11 +215,11 @@ pub fn prune(current: &Path, keep: usize) -> Result<Vec<PathBuf>, String> {
         .map_err(|e| format!("--keep: cannot list {}: {e}", parent.display()))?;
     let mut runs: Vec<(String, PathBuf)> = entries
         .flatten()
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
         .map(|e| e.path())
-        .filter(|p| p.is_dir())
         .filter_map(|p| {
             let record: RunRecord =
-                serde_json::from_str(&std::fs::read_to_string(p.join("run.json")).ok()?).ok()?;
+                serde_json::from_slice(&crate::local_file::read(&p.join("run.json")).ok()?).ok()?;
             Some((record.started, p))
         })
         .collect();
@@ -174,6 +245,8 @@ pub struct RunOutcome<'a> {
     pub groups: &'a [(String, Vec<String>)],
     pub record: RunRecord,
     pub baseline: Option<&'a [SummaryRow]>,
+    /// Why the `--baseline` given could not be used: the reports' changes section says it.
+    pub baseline_unusable: Option<&'a str>,
 }
 
 /// Counts of hosts by status, for run.json.
@@ -203,22 +276,26 @@ fn txt_reports(dir: &Path, rows: &[SummaryRow]) -> HashMap<String, String> {
 }
 
 /// Writes summary.csv, summary.md, report.html, run.json and, with a baseline, changes.csv and
-/// changes.json. Returns the changes (empty without a baseline).
+/// changes.json. Returns the changes (empty without a baseline). A file that cannot be written
+/// does not stop the others; the error names every file lost (once, when they share a cause:
+/// "cannot write DIR/summary.csv, summary.md and run.json: No space left on device").
 pub fn write_fleet_files(outcome: &RunOutcome) -> Result<Vec<Change>, String> {
     let dir = outcome.dir;
-    let write = |name: &str, bytes: &[u8]| {
-        files::write_atomic(&dir.join(name), bytes)
-            .map_err(|e| format!("cannot write {}: {e}", dir.join(name).display()))
+    let mut failed: Vec<std::io::Error> = Vec::new();
+    let mut write = |name: &str, bytes: &[u8]| {
+        if let Err(e) = files::write_atomic(&dir.join(name), bytes) {
+            failed.push(e);
+        }
     };
     let csv = summary::to_csv(outcome.rows, outcome.check_names)
         .map_err(|e| format!("cannot format summary.csv: {e}"))?;
-    write("summary.csv", &csv)?;
+    write("summary.csv", &csv);
     let changes = outcome
         .baseline
         .map(|old| diff::diff(old, outcome.rows, outcome.check_names));
     if let Some(changes) = &changes {
-        write("changes.csv", &diff::to_csv(changes))?;
-        write("changes.json", diff::to_json(changes).as_bytes())?;
+        write("changes.csv", &diff::to_csv(changes));
+        write("changes.json", diff::to_json(changes).as_bytes());
     }
     let record = &outcome.record;
     let txt = txt_reports(dir, outcome.rows);
@@ -234,14 +311,53 @@ pub fn write_fleet_files(outcome: &RunOutcome) -> Result<Vec<Change>, String> {
             inventory: record.inventory.clone(),
             inventory_hosts: record.hosts,
             baseline: record.baseline.clone(),
+            baseline_unusable: outcome.baseline_unusable.map(str::to_string),
         },
         txt_reports: Some(&txt),
     };
-    write("summary.md", markdown::render(&view).as_bytes())?;
-    write("report.html", html::render(&view).as_bytes())?;
+    write("summary.md", markdown::render(&view).as_bytes());
+    write("report.html", html::render(&view).as_bytes());
     let json = serde_json::to_string_pretty(record).map_err(|e| e.to_string())? + "\n";
-    write("run.json", json.as_bytes())?;
-    Ok(changes.unwrap_or_default())
+    write("run.json", json.as_bytes());
+    match failed.as_slice() {
+        [] => Ok(changes.unwrap_or_default()),
+        errors => Err(describe_failed_writes(dir, errors)),
+    }
+}
+
+/// One line for the files a run could not write: the folder, each file's name, and the cause
+/// once when they share it.
+fn describe_failed_writes(dir: &Path, errors: &[std::io::Error]) -> String {
+    let parts: Vec<(String, String)> = errors
+        .iter()
+        .map(|e| match files::WriteError::of(e) {
+            Some(w) => (
+                w.path
+                    .strip_prefix(dir)
+                    .unwrap_or(&w.path)
+                    .display()
+                    .to_string(),
+                w.source.to_string(),
+            ),
+            None => (String::new(), e.to_string()),
+        })
+        .collect();
+    let cause = &parts[0].1;
+    if parts.iter().all(|(_, c)| c == cause) {
+        let names: Vec<&str> = parts.iter().map(|(n, _)| n.as_str()).collect();
+        let names = match names.split_last() {
+            Some((last, [])) => last.to_string(),
+            Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+            None => String::new(),
+        };
+        format!("cannot write {names} in {}: {cause}", dir.display())
+    } else {
+        parts
+            .iter()
+            .map(|(n, c)| format!("cannot write {}: {c}", dir.join(n).display()))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
 }
 
 /// The exit code a finished run earns: 1 when `fail_on` says so, else 0.
@@ -312,11 +428,17 @@ mod tests {
             .unwrap();
         }
         std::fs::create_dir_all(root.join("not-a-run")).unwrap();
+        // A run.json that is a device is not read (it would never end): not a run.
+        std::fs::create_dir_all(root.join("zero")).unwrap();
+        std::os::unix::fs::symlink("/dev/zero", root.join("zero/run.json")).unwrap();
+        // `latest -> c`, as the nightly recipe makes it: not a run, never pruned.
+        std::os::unix::fs::symlink(root.join("c"), root.join("latest")).unwrap();
         let removed = prune(&root.join("c"), 2).unwrap();
         assert_eq!(removed, [root.join("a")]);
         assert!(
             root.join("b").exists() && root.join("c").exists() && root.join("not-a-run").exists()
         );
+        assert!(root.join("latest/run.json").exists() && root.join("zero").exists());
         std::fs::remove_dir_all(&root).unwrap();
     }
 
@@ -350,6 +472,15 @@ mod tests {
         assert!(RunLock::acquire(&root)
             .unwrap_err()
             .contains("(pid 1 on elsewhere)"));
+        // A lock planted as a symlink is removed, not followed: its target keeps its bytes.
+        std::fs::remove_file(&lock).unwrap();
+        let outside = root.join("outside");
+        std::fs::write(&outside, "1 elsewhere\n").unwrap();
+        std::os::unix::fs::symlink(&outside, &lock).unwrap();
+        let held = RunLock::acquire(&root).unwrap();
+        assert!(std::fs::symlink_metadata(&lock).unwrap().is_file());
+        assert_eq!(std::fs::read_to_string(&outside).unwrap(), "1 elsewhere\n");
+        drop(held);
         std::fs::remove_dir_all(&root).unwrap();
     }
 }
@@ -365,9 +496,9 @@ pub struct MergedRuns {
 }
 
 fn read_record(run: &Path) -> Result<RunRecord, String> {
-    let text = std::fs::read_to_string(run.join("run.json"))
+    let text = crate::local_file::read(&run.join("run.json"))
         .map_err(|e| format!("{}: not a run folder (run.json: {e})", run.display()))?;
-    serde_json::from_str(&text).map_err(|e| {
+    serde_json::from_slice(&text).map_err(|e| {
         format!(
             "{}: run.json is not image_check's: {e}",
             run.join("run.json").display()
@@ -375,15 +506,25 @@ fn read_record(run: &Path) -> Result<RunRecord, String> {
     })
 }
 
+/// Copies a shard's host folder into the merged run (hard links where it can). Symlinks are
+/// neither copied nor followed, on either side: a link in the shard is skipped with one line,
+/// a link in the merged folder replaced (see [`files::Dir::link_or_copy`]).
 fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
-    std::fs::create_dir_all(to)?;
+    let dir = files::real_dir(to)?;
     for entry in std::fs::read_dir(from)? {
         let entry = entry?;
         let target = to.join(entry.file_name());
-        if entry.file_type()?.is_dir() {
+        let kind = entry.file_type()?;
+        if kind.is_symlink() {
+            eprintln!(
+                "warning: {} is a symbolic link: not copied into {}",
+                entry.path().display(),
+                to.display()
+            );
+        } else if kind.is_dir() {
             copy_tree(&entry.path(), &target)?;
-        } else if std::fs::hard_link(entry.path(), &target).is_err() {
-            std::fs::copy(entry.path(), &target)?;
+        } else if let Some(name) = entry.file_name().to_str() {
+            dir.link_or_copy(&entry.path(), name)?;
         }
     }
     Ok(())

@@ -4,6 +4,7 @@
 //! Every target ends as exactly one [`SummaryRow`], reachable or not; a host's files are
 //! written as soon as that host finishes.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -18,7 +19,8 @@ use crate::checks::profiles::Profile;
 use crate::checks::{CheckResult, Status};
 use crate::facts::{self, Facts};
 use crate::inventory::{Target, Thresholds};
-use crate::report::files::{safe_dir_name, write_atomic, ReportPaths};
+use crate::journal::Journal;
+use crate::report::files::{real_dir, safe_dir_name, Dir, ReportPaths};
 use crate::report::summary::{HostStatus, SummaryRow};
 use crate::report::{HostReport, UNKNOWN};
 use crate::transport::ssh::{self, SshContext};
@@ -118,21 +120,22 @@ pub enum Saved {
 /// Writes one host's TXT and JSON (and its capture or facts when asked) into `dir`: Alibaba's
 /// names for Alibaba's report, the profile's for another cloud's.
 pub fn write_host_files(
-    dir: &Path,
+    dir: &Dir,
     report: &HostReport,
     saved: Option<&Saved>,
 ) -> std::io::Result<ReportPaths> {
-    let paths = match &report.profile {
-        None => ReportPaths::in_dir(dir, &report.time),
-        Some(profile) => ReportPaths::for_profile(dir, &report.time, profile),
+    let (txt, json) = ReportPaths::names(&report.time, report.profile.as_deref());
+    let paths = ReportPaths {
+        txt: dir.path().join(&txt),
+        json: dir.path().join(&json),
     };
-    write_atomic(&paths.txt, report.to_txt().as_bytes())?;
-    write_atomic(&paths.json, report.to_json().as_bytes())?;
+    dir.write(&txt, report.to_txt().as_bytes())?;
+    dir.write(&json, report.to_json().as_bytes())?;
     match saved {
-        Some(Saved::Capture(bytes)) => write_atomic(&dir.join(capture::FILE_NAME), bytes)?,
+        Some(Saved::Capture(bytes)) => dir.write(capture::FILE_NAME, bytes)?,
         Some(Saved::Facts(facts)) => {
             let json = serde_json::to_string_pretty(facts).map_err(std::io::Error::other)?;
-            write_atomic(&dir.join("facts.json"), json.as_bytes())?;
+            dir.write("facts.json", json.as_bytes())?;
         }
         None => {}
     }
@@ -220,6 +223,9 @@ impl HostId {
     }
 }
 
+/// The start of the reason of a host whose report files could not be written.
+pub const REPORT_NOT_WRITTEN: &str = "report not written";
+
 /// Evaluates one host's facts against each profile and writes its reports under
 /// `output/<host>/`: the step that `scan` runs for each reached host and `evaluate` for each
 /// saved facts file. The first profile makes the summary row; with several, the row also
@@ -234,7 +240,7 @@ pub fn report_host(
     profiles: &[&Profile],
 ) -> SummaryRow {
     let time = timestamp();
-    let dir = output.join(safe_dir_name(&host.name));
+    let dir = real_dir(&output.join(safe_dir_name(&host.name)));
     let mut row = None;
     let mut first_report = None;
     let mut statuses = Vec::new();
@@ -245,8 +251,18 @@ pub fn report_host(
         statuses.push((profile.name.to_string(), host_status(&checks)));
         // The capture is written once, beside the first profile's report.
         let saved = if index == 0 { saved.as_ref() } else { None };
-        if let Err(e) = write_host_files(&dir, &report, saved) {
-            failures.push(format!("{} report not written: {e}", profile.name));
+        let written = match &dir {
+            Ok(dir) => write_host_files(dir, &report, saved).map(drop),
+            Err(e) => Err(std::io::Error::new(e.kind(), e.to_string())),
+        };
+        if let Err(e) = written {
+            // The folder's error is the same for every profile: said once.
+            if index == 0 || dir.is_ok() {
+                failures.push(match profile.is_alibaba() || profiles.len() == 1 {
+                    true => format!("{REPORT_NOT_WRITTEN}: {e}"),
+                    false => format!("{} {REPORT_NOT_WRITTEN}: {e}", profile.name),
+                });
+            }
         }
         if index == 0 {
             row = Some(reached_row(host, &report, &checks));
@@ -258,11 +274,14 @@ pub fn report_host(
     if profiles.len() > 1 {
         row.profiles = statuses;
     }
-    if !failures.is_empty() {
-        row.reason = format!("{}; {}", failures.join("; "), row.reason);
-    }
     if json_lines {
         print_json_line(&row, first_report.as_ref());
+    }
+    if !failures.is_empty() {
+        row.reason = match row.reason.as_str() {
+            "" => failures.join("; "),
+            checks => format!("{}; {checks}", failures.join("; ")),
+        };
     }
     row
 }
@@ -277,6 +296,14 @@ fn unreachable(host: &HostId, reason: &str, json_lines: bool) -> SummaryRow {
 
 async fn scan_host(ctx: Arc<SshContext>, target: Target, options: Arc<ScanOptions>) -> SummaryRow {
     let host = HostId::of(&target);
+    if let Some(reason) = &target.invalid {
+        let mut row = unreachable_row(&host, reason);
+        row.status = HostStatus::Invalid;
+        if options.json_lines {
+            print_json_line(&row, None);
+        }
+        return row;
+    }
     let deadline = options.host_timeout;
     // The transport stops every operation at the deadline; this one only guards against a
     // step that ignores it.
@@ -337,6 +364,8 @@ pub async fn scan(
     targets: &[Target],
     options: ScanOptions,
     stop: watch::Receiver<bool>,
+    journal: &Journal,
+    done: HashMap<usize, SummaryRow>,
 ) -> Vec<SummaryRow> {
     let progress = ProgressBar::with_draw_target(
         Some(targets.len() as u64),
@@ -358,8 +387,18 @@ pub async fn scan(
     let slots = Arc::new(Semaphore::new(options.concurrency));
     let mut tasks = JoinSet::new();
     let mut rows: Vec<Option<SummaryRow>> = vec![None; targets.len()];
+    for (index, row) in done {
+        if let Some(slot) = rows.get_mut(index) {
+            *slot = Some(row);
+            progress.inc(1);
+        }
+    }
+    let record = |done, rows: &mut [Option<SummaryRow>]| record(done, rows, &progress, journal);
     let mut stopping = false;
     for (index, target) in targets.iter().enumerate() {
+        if rows[index].is_some() {
+            continue; // finished before the run was resumed
+        }
         // Wait for a slot before spawning, so at most `concurrency` connections exist at once.
         let permit = tokio::select! {
             biased;
@@ -379,13 +418,13 @@ pub async fn scan(
             (index, row)
         });
         while let Some(done) = tasks.try_join_next() {
-            record(done, &mut rows, &progress);
+            record(done, &mut rows);
         }
     }
     while !stopping {
         tokio::select! {
             done = tasks.join_next() => match done {
-                Some(done) => record(done, &mut rows, &progress),
+                Some(done) => record(done, &mut rows),
                 None => break,
             },
             _ = stopped(stop.clone()) => stopping = true,
@@ -397,13 +436,13 @@ pub async fn scan(
         loop {
             tokio::select! {
                 done = tasks.join_next() => match done {
-                    Some(done) => record(done, &mut rows, &progress),
+                    Some(done) => record(done, &mut rows),
                     None => break,
                 },
                 _ = &mut grace => {
                     tasks.abort_all();
                     while let Some(done) = tasks.join_next().await {
-                        record(done, &mut rows, &progress);
+                        record(done, &mut rows);
                     }
                     break;
                 }
@@ -431,13 +470,18 @@ pub async fn scan(
         .collect()
 }
 
+/// Keeps a finished host's row, in memory and in the journal.
 fn record(
     done: Result<(usize, SummaryRow), tokio::task::JoinError>,
     rows: &mut [Option<SummaryRow>],
     progress: &ProgressBar,
+    journal: &Journal,
 ) {
-    if let Ok((index, row)) = done {
+    if let Ok((index, mut row)) = done {
         progress.set_message(row.host.clone());
+        if let Err(e) = journal.append(index, &row) {
+            row.reason = format!("not kept in the journal: {e}; {}", row.reason);
+        }
         rows[index] = Some(row);
     }
     progress.inc(1);

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{image_check, out_dir, read_summary, Fleet};
+use common::{image_check, out_dir, read_summary, scan_fleet, Fleet};
 
 const CHECKS: [&str; 16] = [
     "driver",
@@ -72,15 +72,7 @@ fn every_fixture_host_gets_its_expected_verdict_for_every_check() {
     let specs: Vec<&str> = specs.iter().map(String::as_str).collect();
     let fleet = Fleet::up("matrix", 51, &specs);
     let out = out_dir("matrix");
-    let run = image_check(&[
-        "scan",
-        "-i",
-        fleet.inventory().to_str().unwrap(),
-        "-o",
-        out.to_str().unwrap(),
-        "-q",
-        "--save-facts",
-    ]);
+    let run = scan_fleet(&fleet, &out, &["-q", "--save-facts"]);
     assert_eq!(run.status.code(), Some(1), "FAILED checks make exit code 1");
     drop(fleet); // evaluate needs no host
 
@@ -206,15 +198,7 @@ fn evaluating_the_captures_gives_the_same_reports(scan: &std::path::Path) {
 fn saved_facts_evaluate_again_with_new_thresholds_and_no_network() {
     let fleet = Fleet::up("evaluate", 52, &["full=centos7-bad", "fine=debian12-ok"]);
     let out = out_dir("evaluate-scan");
-    image_check(&[
-        "scan",
-        "-i",
-        fleet.inventory().to_str().unwrap(),
-        "-o",
-        out.to_str().unwrap(),
-        "--save-facts",
-        "-q",
-    ]);
+    scan_fleet(&fleet, &out, &["--save-facts", "-q"]);
     drop(fleet); // no hosts any more: evaluate must not need them
 
     let again = out_dir("evaluate-again");

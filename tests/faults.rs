@@ -11,7 +11,8 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use common::{
-    fault_fixture, image_check, image_check_command, out_dir, rows_by_host, script, walk, Fleet,
+    fault_fixture, image_check, image_check_command, out_dir, rows_by_host, scan_fleet, script,
+    walk, Fleet,
 };
 
 /// A listener on `address` that accepts connections and then, after sending `greeting`, never
@@ -55,17 +56,7 @@ fn network_faults_end_as_unreachable_rows_within_the_deadline() {
     add_host(&fleet.inventory(), "stall-in-kex", "127.41.9.2");
     let out = out_dir("netfaults");
     let started = Instant::now();
-    let run = image_check(&[
-        "scan",
-        "-i",
-        fleet.inventory().to_str().unwrap(),
-        "-o",
-        out.to_str().unwrap(),
-        "--connect-timeout",
-        "2",
-        "--timeout",
-        "8",
-    ]);
+    let run = scan_fleet(&fleet, &out, &["--connect-timeout", "2", "--timeout", "8"]);
     assert!(
         started.elapsed() < Duration::from_secs(20),
         "took {:?}",
@@ -177,15 +168,7 @@ fn hung_commands_cost_a_fact_and_the_deadline_bounds_the_host() {
     let fleet = Fleet::up("hangs", 43, &specs);
     let out = out_dir("hangs");
     let started = Instant::now();
-    image_check(&[
-        "scan",
-        "-i",
-        fleet.inventory().to_str().unwrap(),
-        "-o",
-        out.to_str().unwrap(),
-        "--timeout",
-        "6",
-    ]);
+    scan_fleet(&fleet, &out, &["--timeout", "6"]);
     assert!(
         started.elapsed() < Duration::from_secs(15),
         "took {:?}",
@@ -283,13 +266,7 @@ fn garbage_empty_and_missing_files_become_reasons() {
     let specs: Vec<&str> = specs.iter().map(String::as_str).collect();
     let fleet = Fleet::up("garbage", 45, &specs);
     let out = out_dir("garbage");
-    image_check(&[
-        "scan",
-        "-i",
-        fleet.inventory().to_str().unwrap(),
-        "-o",
-        out.to_str().unwrap(),
-    ]);
+    scan_fleet(&fleet, &out, &[]);
     let rows = rows_by_host(&out);
     // The vendor file still names the system when os-release is garbage or empty.
     assert_eq!(
@@ -328,13 +305,7 @@ fn sudo_that_wants_a_password_is_a_reason_not_a_hang() {
     let fleet = Fleet::up("sudo", 46, &[&spec]);
     let out = out_dir("sudo");
     let started = Instant::now();
-    image_check(&[
-        "scan",
-        "-i",
-        fleet.inventory().to_str().unwrap(),
-        "-o",
-        out.to_str().unwrap(),
-    ]);
+    scan_fleet(&fleet, &out, &[]);
     assert!(started.elapsed() < Duration::from_secs(10));
     let rows = rows_by_host(&out);
     assert_eq!(rows["h"]["shadow"], "WARNING");
@@ -371,14 +342,7 @@ fn hostile_names_stay_inside_the_output_folder_and_csv_cells_are_defused() {
     }
     let parent = out_dir("hostile");
     let out = parent.join("reports");
-    image_check(&[
-        "scan",
-        "-i",
-        fleet.inventory().to_str().unwrap(),
-        "-o",
-        out.to_str().unwrap(),
-        "-q",
-    ]);
+    scan_fleet(&fleet, &out, &["-q"]);
     // Nothing but the reports folder appeared next to it, and one folder per host inside.
     let beside: Vec<_> = std::fs::read_dir(&parent)
         .unwrap()
@@ -422,13 +386,7 @@ fn terminal_escapes_from_a_host_never_reach_the_console_or_reports() {
     let spec = format!("evil={}", evil.display());
     let fleet = Fleet::up("escapes", 48, &[&spec]);
     let out = out_dir("escapes");
-    let run = image_check(&[
-        "scan",
-        "-i",
-        fleet.inventory().to_str().unwrap(),
-        "-o",
-        out.to_str().unwrap(),
-    ]);
+    let run = scan_fleet(&fleet, &out, &[]);
     assert!(
         !run.stdout.contains(&0x1b),
         "{}",
@@ -618,5 +576,45 @@ fn ssh_agent_key_logs_in_without_any_key_file() {
     assert_eq!(
         rows_by_host(&out)["h"]["reason"],
         "authentication failed for user root: no key to offer (set identity_file, or start ssh-agent)"
+    );
+}
+
+#[test]
+fn a_stuck_sftp_session_costs_time_not_facts() {
+    let fleet = Fleet::up(
+        "sftp-hangs",
+        97,
+        &["stuck=debian12-ok@sftp-hangs", "fine=debian12-ok"],
+    );
+    let out = out_dir("sftp-hangs");
+    let started = Instant::now();
+    image_check(&[
+        "scan",
+        "-q",
+        "-i",
+        fleet.inventory().to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "--timeout",
+        "16",
+    ]);
+    let took = started.elapsed();
+    assert!(took < Duration::from_secs(22), "took {took:?}");
+    let rows = rows_by_host(&out);
+    let verdicts = |host: &str| {
+        let row = &rows[host];
+        let mut cells: Vec<(String, String)> = row
+            .iter()
+            .filter(|(k, _)| !["host", "address", "reason"].contains(&k.as_str()))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        cells.sort();
+        cells
+    };
+    assert_eq!(
+        verdicts("stuck"),
+        verdicts("fine"),
+        "every file read again over exec: {:?}",
+        rows["stuck"]
     );
 }

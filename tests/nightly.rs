@@ -5,7 +5,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{fault_fixture, image_check, out_dir, script, Fleet};
+use common::{fault_fixture, image_check, out_dir, scan_fleet, script, Fleet};
 
 /// The chroot fleet.sh built from an absolute fixture path, to flip a host between runs.
 fn live_root(fleet: &Fleet, fixture: &Path) -> PathBuf {
@@ -181,13 +181,7 @@ fn a_locked_folder_is_refused() {
         format!("{}\n", std::process::id()),
     )
     .unwrap();
-    let run = image_check(&[
-        "scan",
-        "-i",
-        fleet.inventory().to_str().unwrap(),
-        "-o",
-        out.to_str().unwrap(),
-    ]);
+    let run = scan_fleet(&fleet, &out, &[]);
     assert_eq!(run.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert!(
@@ -221,14 +215,7 @@ fn report_html_shows_the_coloured_matrix_in_a_real_browser() {
         ],
     );
     let out = out_dir("html");
-    image_check(&[
-        "scan",
-        "-i",
-        fleet.inventory().to_str().unwrap(),
-        "-o",
-        out.to_str().unwrap(),
-        "-q",
-    ]);
+    scan_fleet(&fleet, &out, &["-q"]);
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
     assert!(html.contains("centos7") || html.contains("good"));
     let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].into_iter().find(|p| Path::new(p).exists()).expect(

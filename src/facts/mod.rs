@@ -819,20 +819,56 @@ async fn efi_loaders<T: Transport>(t: &T, mounts: &Fact<Vec<Mount>>) -> Fact<Vec
     Fact::Known(found)
 }
 
+/// The main sshd_config found: its path and its text, or why sshd cannot open it.
+type MainConfig = Option<(String, Result<String, String>)>;
+
 /// The first sshd_config of [`sshd_config::CONFIG_PATHS`] that exists: (path, text).
-/// A main file that is a symlink sshd cannot open (a loop, a dangling target) is a text
-/// of None: sshd would not start.
-async fn sshd_main_config<T: Transport>(t: &T) -> Result<Option<(String, Option<String>)>, String> {
+/// A main file that is a symlink sshd cannot open (a loop, a dangling target) has, instead of
+/// a text, the reason: sshd would not start.
+async fn sshd_main_config<T: Transport>(t: &T) -> Result<MainConfig, String> {
     for path in sshd_config::CONFIG_PATHS {
         if let Some(text) = read_optional(t, path).await? {
-            return Ok(Some((path.to_string(), Some(text))));
+            return Ok(Some((path.to_string(), Ok(text))));
         }
         // SFTP reports a symlink loop (ELOOP) as "no such file", like a dangling link.
-        if let Ok(Some(_)) = t.read_link(path).await {
-            return Ok(Some((path.to_string(), None)));
+        if let Some(why) = broken_symlink(t, path).await {
+            return Ok(Some((path.to_string(), Err(why))));
         }
     }
     Ok(None)
+}
+
+/// Why `path`, which cannot be opened, is a symlink that leads nowhere: a loop (ELOOP, as
+/// `sshd_config -> sshd_config`) or a dangling link, with the chain of links followed. None
+/// when `path` is not a symlink.
+async fn broken_symlink<T: Transport>(t: &T, path: &str) -> Option<String> {
+    // The kernel gives up after 40 links (ELOOP); so does this.
+    const MAX_LINKS: usize = 40;
+    let mut chain = vec![path.to_string()];
+    let mut current = path.to_string();
+    while let Ok(Some(target)) = t.read_link(&current).await {
+        let next = if target.starts_with('/') {
+            target
+        } else {
+            let dir = current.rsplit_once('/').map_or("", |(dir, _)| dir);
+            format!("{dir}/{target}")
+        };
+        let looped = chain.contains(&next) || chain.len() > MAX_LINKS;
+        chain.push(next.clone());
+        if looped {
+            return Some(format!(
+                "{path} is a symlink loop (ELOOP: {}): sshd cannot open it",
+                chain.join(" -> ")
+            ));
+        }
+        current = next;
+    }
+    (chain.len() > 1).then(|| {
+        format!(
+            "{path} is a dangling symlink ({}, which does not exist): sshd cannot open it",
+            chain.join(" -> ")
+        )
+    })
 }
 
 /// sshd's configuration: `sshd -T` where it runs (see [`sshd_config::sshd_t`]), the files
@@ -859,7 +895,7 @@ async fn sshd_config_fact<T: Transport>(
 /// sshd -T's answer, the files resolved, or both (see [`sshd_config_fact`]).
 async fn sshd_config_from<T: Transport>(
     t: &T,
-    main: Result<Option<(String, Option<String>)>, String>,
+    main: Result<MainConfig, String>,
     group: Result<Option<String>, String>,
     asked: sshd_config::sshd_t::SshdT,
     openssh: Option<(u32, u32)>,
@@ -874,14 +910,11 @@ async fn sshd_config_from<T: Transport>(
     let parsed: Result<Option<sshd_config::SshdConfig>, String> = match main {
         Err(reason) => Err(reason),
         Ok(None) => Ok(None),
-        Ok(Some((path, None))) => Ok(Some(sshd_config::SshdConfig {
-            errors: vec![format!(
-                "{path} is a symlink that does not lead to a file (a loop or a dangling \
-                 link): sshd cannot open it"
-            )],
+        Ok(Some((_, Err(why)))) => Ok(Some(sshd_config::SshdConfig {
+            errors: vec![why],
             ..Default::default()
         })),
-        Ok(Some((path, Some(text)))) => sshd_include_files(t, &text).await.map(|files| {
+        Ok(Some((path, Ok(text)))) => sshd_include_files(t, &text).await.map(|files| {
             Some(sshd_config::resolve(
                 &path,
                 &text,

@@ -67,7 +67,8 @@ use yaml_rust2::parser::{Event, Parser};
 use yaml_rust2::scanner::{Marker, TScalarStyle};
 
 use super::{
-    parse_hosts_toml, range, Explicit, HostKeyCheck, InventoryError, Target, Thresholds, UserPaths,
+    parse_hosts_toml, range, Destination, Explicit, HostKeyCheck, InventoryError, Target,
+    Thresholds, UserPaths,
 };
 
 /// 1-based line and column.
@@ -388,6 +389,9 @@ fn ssh_args_jump(args: &str) -> Result<Option<Option<String>>, String> {
                         "ProxyJump {value:?} must be one [user@]host[:port], or several joined by commas"
                     ));
                 }
+                if !value.eq_ignore_ascii_case("none") {
+                    Destination::parse_list(&value)?;
+                }
                 jump = Some((!value.eq_ignore_ascii_case("none")).then_some(value));
             }
             _ => {}
@@ -407,6 +411,8 @@ struct Host {
     /// Groups the host is listed in directly.
     groups: Vec<usize>,
     vars: Vars,
+    /// Why its entry is wrong in itself: a row of status `invalid`, never contacted.
+    invalid: Option<String>,
 }
 
 struct Group {
@@ -512,6 +518,7 @@ impl<'a> Builder<'a> {
                         name: name.clone(),
                         groups: Vec::new(),
                         vars: Vars::new(),
+                        invalid: None,
                     });
                     self.host_index.insert(name, self.hosts.len() - 1);
                     self.hosts.len() - 1
@@ -530,6 +537,31 @@ impl<'a> Builder<'a> {
             }
         }
         Ok(())
+    }
+
+    /// Adds the hosts of one entry (its `pattern` and `vars`), or, when the entry is wrong in
+    /// itself, one host of status `invalid` named by the pattern as written (control
+    /// characters escaped): the other hosts are scanned.
+    fn add_entry(
+        &mut self,
+        pattern: &str,
+        pos: Pos,
+        group: usize,
+        vars: Result<Vec<(&'static str, Value)>, InventoryError>,
+    ) {
+        let added = vars.and_then(|vars| self.add_hosts(pattern, pos, group, vars));
+        if let Err(e) = added {
+            let name = pattern.trim().escape_debug().to_string();
+            if !self.host_index.contains_key(&name) {
+                self.host_index.insert(name.clone(), self.hosts.len());
+                self.hosts.push(Host {
+                    name,
+                    groups: vec![group],
+                    vars: Vars::new(),
+                    invalid: Some(e.to_string()),
+                });
+            }
+        }
     }
 
     fn set_group_var(&mut self, group: usize, key: &'static str, value: Value) {
@@ -695,7 +727,10 @@ impl<'a> Builder<'a> {
                 .map(|&g| self.groups[g].name.clone())
                 .collect();
             groups.sort();
-            targets.push(self.target(&host.name, &vars, groups));
+            targets.push(match &host.invalid {
+                Some(reason) => Target::invalid(&host.name, reason.clone()),
+                None => self.target(&host.name, &vars, groups),
+            });
         }
         Ok(targets)
     }
@@ -855,6 +890,7 @@ impl<'a> Builder<'a> {
             },
             explicit,
             ssh_config: true,
+            invalid: None,
         }
     }
 }
@@ -1074,21 +1110,25 @@ fn ini_host_line(
     let Some((host, rest)) = words.split_first() else {
         return Ok(());
     };
-    let mut vars = Vec::new();
-    for word in rest {
-        let pos = (number, word.col);
-        let Some((key, value)) = word.text.split_once('=') else {
-            return Err(b.err(
-                Some(pos),
-                format!("{:?} after the host name is not key=value: host variables are key=value words, and a value with spaces is quoted", word.text),
-            ));
-        };
-        if key.is_empty() {
-            return Err(b.err(Some(pos), "a variable needs a name before the `=`"));
-        }
-        vars.extend(b.variable(key, python_value(value), pos)?);
-    }
-    b.add_hosts(&host.text, (number, host.col), group, vars)
+    let vars = rest
+        .iter()
+        .map(|word| {
+            let pos = (number, word.col);
+            let Some((key, value)) = word.text.split_once('=') else {
+                return Err(b.err(
+                    Some(pos),
+                    format!("{:?} after the host name is not key=value: host variables are key=value words, and a value with spaces is quoted", word.text),
+                ));
+            };
+            if key.is_empty() {
+                return Err(b.err(Some(pos), "a variable needs a name before the `=`"));
+            }
+            b.variable(key, python_value(value), pos)
+        })
+        .filter_map(Result::transpose)
+        .collect();
+    b.add_entry(&host.text, (number, host.col), group, vars);
+    Ok(())
 }
 
 /// A word of a host line and the column where it starts.
@@ -1322,28 +1362,27 @@ fn yaml_hosts(b: &mut Builder, group: usize, node: &Node) -> Result<(), Inventor
         let Some(pattern) = key.key_text() else {
             return Err(b.err(Some(key.pos), "a host needs a name"));
         };
-        let mut vars = Vec::new();
-        match &value.kind {
-            _ if value.is_null() => {}
-            NodeKind::Map(values) => {
-                for (name, raw) in values {
+        let vars = match &value.kind {
+            _ if value.is_null() => Ok(Vec::new()),
+            NodeKind::Map(values) => values
+                .iter()
+                .map(|(name, raw)| {
                     let pos = value_pos(name, raw);
                     let Some(name) = name.key_text() else {
                         return Err(b.err(Some(name.pos), "a variable needs a name"));
                     };
-                    vars.extend(b.variable(name, raw_value(raw), pos)?);
-                }
-            }
-            _ => {
-                return Err(b.err(
-                    Some(value.pos),
-                    format!(
-                        "host {pattern:?} must be followed by its variables (a mapping) or nothing"
-                    ),
-                ))
-            }
-        }
-        b.add_hosts(pattern, key.pos, group, vars)?;
+                    b.variable(name, raw_value(raw), pos)
+                })
+                .filter_map(Result::transpose)
+                .collect(),
+            _ => Err(b.err(
+                Some(value.pos),
+                format!(
+                    "host {pattern:?} must be followed by its variables (a mapping) or nothing"
+                ),
+            )),
+        };
+        b.add_entry(pattern, key.pos, group, vars);
     }
     Ok(())
 }
@@ -1720,16 +1759,56 @@ mod tests {
         parse_ansible_yaml(text, Path::new("inv/hosts.yml"), &paths()).unwrap()
     }
 
+    /// The message of a file that cannot be used, or of its one invalid entry.
+    fn problem(parsed: Result<Vec<Target>, InventoryError>) -> String {
+        match parsed {
+            Err(e) => e.to_string(),
+            Ok(targets) => targets
+                .iter()
+                .find_map(|t| t.invalid.clone())
+                .unwrap_or_else(|| panic!("no error in {targets:?}")),
+        }
+    }
+
     fn ini_error(text: &str) -> String {
-        parse_ansible_ini(text, Path::new("inv/hosts"), &paths())
-            .unwrap_err()
-            .to_string()
+        problem(parse_ansible_ini(text, Path::new("inv/hosts"), &paths()))
     }
 
     fn yaml_error(text: &str) -> String {
-        parse_ansible_yaml(text, Path::new("inv/hosts.yml"), &paths())
-            .unwrap_err()
-            .to_string()
+        problem(parse_ansible_yaml(
+            text,
+            Path::new("inv/hosts.yml"),
+            &paths(),
+        ))
+    }
+
+    #[test]
+    fn an_entry_wrong_in_itself_is_an_invalid_row_and_the_others_stay() {
+        let targets = ini("[web]\ngood\nbad ansible_port=0\nalso ansible_become=maybe\nfine\n");
+        let rows: Vec<(&str, bool)> = targets
+            .iter()
+            .map(|t| (t.name.as_str(), t.invalid.is_some()))
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                ("good", false),
+                ("bad", true),
+                ("also", true),
+                ("fine", false)
+            ]
+        );
+        assert_eq!(
+            targets[1].invalid.as_deref(),
+            Some("inv/hosts:3:5: ansible_port 0 is not between 1 and 65535")
+        );
+        let yaml = yaml("all:\n  hosts:\n    ok1:\n    \"bad\\u0007\":\n");
+        assert_eq!(yaml[1].name, "bad\\u{7}");
+        assert!(yaml[1]
+            .invalid
+            .as_deref()
+            .unwrap()
+            .contains("which no host name or address has"));
     }
 
     /// A fixture under tests/data/ansible, parsed by content as `load` does.
@@ -2515,6 +2594,14 @@ mod tests {
     }
 
     #[test]
+    fn a_jump_host_with_an_empty_user_is_an_error_at_its_line() {
+        assert_eq!(
+            ini_error("[g]\nh ansible_ssh_common_args='-J @bastion'\n"),
+            "inv/hosts:2:3: ansible_ssh_common_args: \"@bastion\": empty user before '@'"
+        );
+    }
+
+    #[test]
     fn ini_syntax_errors_name_the_line() {
         assert_eq!(
             ini_error("[g:things]\nh\n"),
@@ -2678,9 +2765,22 @@ mod tests {
                 .collect(),
             format!("h x={}", "\"".repeat(100_001)),
         ] {
-            assert!(parse_inventory(&text, Path::new("deep"), &paths()).is_err());
-            assert!(parse_ansible_ini(&text, Path::new("deep"), &paths()).is_err());
-            assert!(parse_ansible_yaml(&text, Path::new("deep"), &paths()).is_err());
+            // Refused as a file, or its one entry an invalid row: never a panic or a host.
+            let refused = |parsed: Result<Vec<Target>, InventoryError>| match parsed {
+                Err(_) => true,
+                Ok(targets) => targets.iter().all(|t| t.invalid.is_some()),
+            };
+            assert!(refused(parse_inventory(&text, Path::new("deep"), &paths())));
+            assert!(refused(parse_ansible_ini(
+                &text,
+                Path::new("deep"),
+                &paths()
+            )));
+            assert!(refused(parse_ansible_yaml(
+                &text,
+                Path::new("deep"),
+                &paths()
+            )));
         }
     }
 

@@ -10,7 +10,9 @@ use std::time::Duration;
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::{range, Explicit, HostKeyCheck, InventoryError, Target, Thresholds, UserPaths};
+use super::{
+    range, Destination, Explicit, HostKeyCheck, InventoryError, Target, Thresholds, UserPaths,
+};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -51,7 +53,7 @@ struct Settings {
     disk_size_max_gb: Option<u64>,
     ssh_config: Option<bool>,
     /// ProxyJump: `bastion`, `user@bastion:2222`, or a chain `a,b`.
-    jump: Option<String>,
+    jump: Option<Spanned<String>>,
     /// Name of the environment variable holding the login password.
     password_env: Option<String>,
     /// Name of the environment variable holding the sudo password for `become`.
@@ -89,24 +91,49 @@ impl Settings {
 struct Errors<'a> {
     file: &'a Path,
     text: &'a str,
+    /// Byte offset of the start of each line, so that a position costs a binary search, not a
+    /// scan of the text before it (one per host: quadratic in a 50k-host inventory).
+    line_starts: Vec<usize>,
 }
 
-impl Errors<'_> {
+impl<'a> Errors<'a> {
+    fn new(file: &'a Path, text: &'a str) -> Self {
+        let line_starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        Errors {
+            file,
+            text,
+            line_starts,
+        }
+    }
+
     fn at(&self, span: Option<Range<usize>>, message: impl Into<String>) -> InventoryError {
         InventoryError {
             file: self.file.to_path_buf(),
-            position: span.map(|s| line_col(self.text, s.start)),
+            position: span.map(|s| self.line_col(s.start)),
             message: message.into(),
         }
     }
+
+    /// 1-based line and column (in characters) of a byte offset.
+    fn line_col(&self, offset: usize) -> (usize, usize) {
+        let offset = offset.min(self.text.len());
+        let line = self.line_starts.partition_point(|&start| start <= offset);
+        let start = self.line_starts[line - 1];
+        let col = self
+            .text
+            .get(start..offset)
+            .map_or(0, |l| l.chars().count())
+            + 1;
+        (line, col)
+    }
 }
 
-/// 1-based line and column (in characters) of a byte offset.
-fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text[..offset.min(text.len())];
-    let line = before.matches('\n').count() + 1;
-    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-    (line, col)
+/// `[fd00::5]` as URLs and OpenSSH write an IPv6 address: the address, not a host range.
+fn ipv6_in_brackets(text: &str) -> Option<&str> {
+    let inner = text.strip_prefix('[')?.strip_suffix(']')?;
+    inner.parse::<std::net::Ipv6Addr>().is_ok().then_some(inner)
 }
 
 /// Parses hosts.toml text; `file` is only used in error messages.
@@ -115,12 +142,12 @@ pub fn parse_hosts_toml(
     file: &Path,
     paths: &UserPaths,
 ) -> Result<Vec<Target>, InventoryError> {
-    let errors = Errors { file, text };
+    let errors = Errors::new(file, text);
     let inventory: InventoryFile = toml::from_str(text).map_err(|e| {
         let message = e.message().trim().replace('\n', " ");
         errors.at(e.span(), message)
     })?;
-    let defaults = inventory.defaults.unwrap_or_default();
+    let defaults = inventory.defaults.clone().unwrap_or_default();
     for (level, settings) in std::iter::once(("[defaults]".to_string(), &defaults)).chain(
         inventory
             .groups
@@ -149,69 +176,102 @@ pub fn parse_hosts_toml(
         let Some(name) = &host.name else {
             return Err(errors.at(None, format!("[[hosts]] entry {} has no `name`", index + 1)));
         };
-        let names = range::expand(name.get_ref()).map_err(|e| errors.at(Some(name.span()), e))?;
-        let addresses = match &host.address {
-            None => names.clone(),
-            Some(address) => {
-                let expanded = range::expand(address.get_ref())
-                    .map_err(|e| errors.at(Some(address.span()), e))?;
-                if expanded.len() != names.len() {
-                    return Err(errors.at(
-                        Some(address.span()),
-                        format!(
-                            "`address` makes {} addresses for {} host names: give a range of the same length, or one host per entry",
-                            expanded.len(),
-                            names.len()
-                        ),
-                    ));
-                }
-                expanded
+        // An entry wrong in itself is a row of its own ("invalid", with its reason); the
+        // other hosts are scanned.
+        let entry = host_entry(host, name, &inventory, &defaults, &errors, paths, file);
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(e) => {
+                let shown = name.get_ref().escape_debug().to_string();
+                vec![Target::invalid(&shown, e.to_string())]
             }
         };
-        let group_names: Vec<String> = host
-            .groups
-            .as_ref()
-            .map(|g| g.get_ref().clone())
-            .unwrap_or_default();
-        let mut resolved = host.clone();
-        for group in group_names.iter().rev() {
-            if let Some(settings) = inventory.groups.get(group) {
-                resolved = resolved.over(settings);
-            }
-        }
-        let resolved = resolved.over(&defaults);
-        let entry_line = line_col(text, name.span().start).0;
-        let template = resolve(
-            &resolved,
-            &errors,
-            paths,
-            file.parent().unwrap_or(Path::new(".")),
-        )?;
-        for (name_value, address) in names.into_iter().zip(addresses) {
-            if name_value.is_empty() || name_value.chars().any(char::is_control) {
+        let entry_line = errors.line_col(name.span().start).0;
+        for target in entry {
+            if let Some(first_line) = seen.get(&target.name) {
                 return Err(errors.at(
                     Some(name.span()),
-                    format!("host name {name_value:?} is empty or has control characters"),
+                    format!(
+                        "duplicate host name {:?} (first defined on line {first_line}): names must be unique",
+                        target.name
+                    ),
                 ));
             }
-            if let Some(first_line) = seen.get(&name_value) {
-                return Err(errors.at(
-                    Some(name.span()),
-                    format!("duplicate host name {name_value:?} (first defined on line {first_line}): names must be unique"),
-                ));
-            }
-            seen.insert(name_value.clone(), entry_line);
-            targets.push(Target {
-                name: name_value,
-                address,
-                groups: group_names.clone(),
-                explicit: Explicit {
-                    address: host.address.is_some(),
-                    ..template.explicit
-                },
-                ..template.clone()
-            });
+            seen.insert(target.name.clone(), entry_line);
+            targets.push(target);
         }
+    }
+    Ok(targets)
+}
+
+/// The targets of one [[hosts]] entry (a range makes several), or why the entry is wrong.
+fn host_entry(
+    host: &Settings,
+    name: &Spanned<String>,
+    inventory: &InventoryFile,
+    defaults: &Settings,
+    errors: &Errors,
+    paths: &UserPaths,
+    file: &Path,
+) -> Result<Vec<Target>, InventoryError> {
+    let names = range::expand(name.get_ref()).map_err(|e| errors.at(Some(name.span()), e))?;
+    let addresses = match &host.address {
+        None => names.clone(),
+        Some(address) => {
+            let expanded = match ipv6_in_brackets(address.get_ref()) {
+                Some(ip) => vec![ip.to_string()],
+                None => range::expand(address.get_ref())
+                    .map_err(|e| errors.at(Some(address.span()), e))?,
+            };
+            if expanded.len() != names.len() {
+                return Err(errors.at(
+                    Some(address.span()),
+                    format!(
+                        "`address` makes {} addresses for {} host names: give a range of the same length, or one host per entry",
+                        expanded.len(),
+                        names.len()
+                    ),
+                ));
+            }
+            expanded
+        }
+    };
+    let group_names: Vec<String> = host
+        .groups
+        .as_ref()
+        .map(|g| g.get_ref().clone())
+        .unwrap_or_default();
+    let mut resolved = host.clone();
+    for group in group_names.iter().rev() {
+        if let Some(settings) = inventory.groups.get(group) {
+            resolved = resolved.over(settings);
+        }
+    }
+    let resolved = resolved.over(defaults);
+    let template = resolve(
+        &resolved,
+        errors,
+        paths,
+        file.parent().unwrap_or(Path::new(".")),
+    )?;
+    let mut targets = Vec::new();
+    for (name_value, address) in names.into_iter().zip(addresses) {
+        if name_value.is_empty() || name_value.chars().any(char::is_control) {
+            return Err(errors.at(
+                Some(name.span()),
+                format!("host name {name_value:?} is empty or has control characters"),
+            ));
+        }
+        targets.push(Target {
+            name: name_value,
+            address,
+            groups: group_names.clone(),
+            explicit: Explicit {
+                address: host.address.is_some(),
+                ..template.explicit
+            },
+            ..template.clone()
+        });
     }
     Ok(targets)
 }
@@ -284,7 +344,14 @@ fn resolve(
         become_root: s.become_root.unwrap_or(false),
         connect_timeout: Duration::from_secs(connect_timeout),
         legacy_algorithms: s.legacy_algorithms.unwrap_or(false),
-        jump: s.jump.clone(),
+        jump: match &s.jump {
+            None => None,
+            Some(jump) => {
+                Destination::parse_list(jump.get_ref())
+                    .map_err(|e| errors.at(Some(jump.span()), format!("jump: {e}")))?;
+                Some(jump.get_ref().clone())
+            }
+        },
         password_env: s.password_env.clone(),
         become_password_env: s.become_password_env.clone(),
         groups: Vec::new(),
@@ -299,6 +366,7 @@ fn resolve(
             jump: s.jump.is_some(),
         },
         ssh_config: s.ssh_config.unwrap_or(true),
+        invalid: None,
     })
 }
 
@@ -319,8 +387,38 @@ mod tests {
         parse_hosts_toml(text, Path::new("hosts.toml"), &paths())
     }
 
+    /// The message of a file that cannot be used, or of its one invalid entry.
     fn error(text: &str) -> String {
-        parse(text).unwrap_err().to_string()
+        match parse(text) {
+            Err(e) => e.to_string(),
+            Ok(targets) => targets
+                .iter()
+                .find_map(|t| t.invalid.clone())
+                .unwrap_or_else(|| panic!("no error in {targets:?}")),
+        }
+    }
+
+    #[test]
+    fn an_entry_wrong_in_itself_is_an_invalid_row_and_the_others_stay() {
+        let targets = parse(
+            "[[hosts]]\nname = \"good\"\n[[hosts]]\nname = \"bad\\u0007bell\"\n[[hosts]]\nname = \"p\"\nport = 0\n",
+        )
+        .unwrap();
+        let rows: Vec<(&str, Option<&str>)> = targets
+            .iter()
+            .map(|t| (t.name.as_str(), t.invalid.as_deref()))
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                ("good", None),
+                (
+                    "bad\\u{7}bell",
+                    Some("hosts.toml:4:8: host name \"bad\\u{7}bell\" is empty or has control characters")
+                ),
+                ("p", Some("hosts.toml:7:8: port 0 is not between 1 and 65535")),
+            ]
+        );
     }
 
     const EXAMPLE: &str = r#"
@@ -448,6 +546,49 @@ identity_file = ["~/.ssh/a", "/etc/keys/b"]
     fn duplicate_names_are_refused_even_from_ranges() {
         let e = error("[[hosts]]\nname = \"web-[01:03]\"\n[[hosts]]\nname = \"web-02\"\n");
         assert_eq!(e, "hosts.toml:4:8: duplicate host name \"web-02\" (first defined on line 2): names must be unique");
+    }
+
+    #[test]
+    fn an_ipv6_address_in_brackets_is_an_address_not_a_range() {
+        let targets = parse("[[hosts]]\nname = \"v6\"\naddress = \"[::1]\"\n").unwrap();
+        assert_eq!(targets[0].address, "::1");
+        let targets = parse("[[hosts]]\nname = \"v6\"\naddress = \"[fd00::5]\"\n").unwrap();
+        assert_eq!(targets[0].address, "fd00::5");
+        // Not an address: still a range.
+        let targets = parse("[[hosts]]\nname = \"w-[1:2]\"\naddress = \"10.0.0.[1:2]\"\n").unwrap();
+        assert_eq!(targets[1].address, "10.0.0.2");
+    }
+
+    #[test]
+    fn a_jump_host_with_an_empty_user_is_an_error_at_its_line() {
+        assert_eq!(
+            error("[[hosts]]\nname = \"a\"\njump = \"@bastion\"\n"),
+            "hosts.toml:3:8: jump: \"@bastion\": empty user before '@'"
+        );
+        assert_eq!(
+            error("[defaults]\njump = \"ops@gw, @b2\"\n[[hosts]]\nname = \"a\"\n"),
+            "hosts.toml:2:8: jump: \"@b2\": empty user before '@'"
+        );
+    }
+
+    #[test]
+    fn positions_are_lines_and_characters_from_one() {
+        let text = "a\n\u{e9}t\u{e9} = 1\n\nlast";
+        let errors = Errors::new(Path::new("hosts.toml"), text);
+        assert_eq!(errors.line_col(0), (1, 1));
+        assert_eq!(
+            errors.line_col(1),
+            (1, 2),
+            "the newline itself is on line 1"
+        );
+        // After "été" (5 bytes, 3 characters) on line 2.
+        assert_eq!(errors.line_col(7), (2, 4));
+        assert_eq!(errors.line_col(text.len()), (4, 5));
+        assert_eq!(
+            errors.line_col(text.len() + 10),
+            (4, 5),
+            "past the end: the end"
+        );
     }
 
     #[test]

@@ -74,6 +74,46 @@ pub struct Target {
     pub explicit: Explicit,
     /// Whether ssh_config applies to this host (`ssh_config = false` in hosts.toml turns it off).
     pub ssh_config: bool,
+    /// Why the inventory entry is wrong in itself (with its file and line): the host is a
+    /// row of status `invalid`, never contacted.
+    pub invalid: Option<String>,
+}
+
+impl Target {
+    /// A target with the built-in defaults (port 22, strict host keys, a 10 s connect
+    /// timeout) and nothing else: the inventory parsers fill in the rest.
+    pub fn new(name: &str, address: &str) -> Target {
+        Target {
+            name: name.to_string(),
+            address: address.to_string(),
+            port: 22,
+            user: String::new(),
+            identity_files: Vec::new(),
+            known_hosts: PathBuf::new(),
+            host_key_check: HostKeyCheck::Strict,
+            become_root: false,
+            connect_timeout: Duration::from_secs(10),
+            legacy_algorithms: false,
+            jump: None,
+            password_env: None,
+            become_password_env: None,
+            groups: Vec::new(),
+            thresholds: Thresholds::default(),
+            explicit: Explicit::default(),
+            ssh_config: true,
+            invalid: None,
+        }
+    }
+
+    /// The row of an inventory entry that is wrong in itself; `name` as it may be shown
+    /// (control characters escaped).
+    pub fn invalid(name: &str, reason: String) -> Target {
+        Target {
+            ssh_config: false,
+            invalid: Some(reason),
+            ..Target::new(name, "")
+        }
+    }
 }
 
 /// The connection settings of a [`Target`] that its inventory set, as opposed to built-in
@@ -101,7 +141,7 @@ pub struct InventoryError {
 /// Reads and resolves an inventory file: hosts.toml, Ansible INI or Ansible YAML, told apart by
 /// content (see [`detect_format`]).
 pub fn load(path: &Path) -> Result<Vec<Target>, InventoryError> {
-    let bytes = std::fs::read(path).map_err(|e| InventoryError {
+    let bytes = crate::local_file::read(path).map_err(|e| InventoryError {
         file: path.to_path_buf(),
         position: None,
         message: format!("cannot read the inventory: {e}"),
@@ -120,13 +160,36 @@ pub fn load(path: &Path) -> Result<Vec<Target>, InventoryError> {
 /// Hosts named on the command line (`host1 root@host2:2222 root@[fd00::5]:22`), with every
 /// other setting at its default: an inventory written for the user, resolved like any other.
 pub fn ad_hoc(destinations: &[String], paths: &UserPaths) -> Result<Vec<Target>, InventoryError> {
+    let error = |message: String| InventoryError {
+        file: PathBuf::from("(command line)"),
+        position: None,
+        message,
+    };
     let mut hosts = Vec::new();
-    for text in destinations {
-        let destination = Destination::parse(text).map_err(|message| InventoryError {
-            file: PathBuf::from("(command line)"),
-            position: None,
-            message: format!("{message}: write [user@]host[:port], IPv6 as [addr]:port"),
+    let mut seen: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for (index, text) in destinations.iter().enumerate() {
+        if let Some(first) = seen.insert(text.as_str(), index + 1) {
+            return Err(error(format!(
+                "host {text:?} is given twice (arguments {first} and {})",
+                index + 1
+            )));
+        }
+        let destination = Destination::parse(text).map_err(|message| {
+            error(format!(
+                "{message}: write [user@]host[:port], IPv6 as [addr]:port"
+            ))
         })?;
+        if let Some((address, port)) = port_after_ipv6(text, &destination) {
+            let user = destination
+                .user
+                .as_ref()
+                .map(|u| format!("{u}@"))
+                .unwrap_or_default();
+            return Err(error(format!(
+                "{text:?}: is :{port} a port? write {user}[{address}]:{port} for port {port} of {address}, or {user}[{}] for the address {}",
+                destination.host, destination.host
+            )));
+        }
         let mut host = toml::Table::new();
         // Brackets would read as a host range; the name is only a label.
         host.insert("name".into(), text.replace(['[', ']'], "").into());
@@ -142,6 +205,21 @@ pub fn ad_hoc(destinations: &[String], paths: &UserPaths) -> Result<Vec<Target>,
     let mut document = toml::Table::new();
     document.insert("hosts".into(), toml::Value::Array(hosts));
     parse_hosts_toml(&document.to_string(), Path::new("(command line)"), paths)
+}
+
+/// `::1:22` without brackets: an IPv6 address whose last group could as well be a port (the
+/// rest, `::1`, is an address too). `fd00::5` is not: `fd00:` is no address.
+fn port_after_ipv6<'a>(text: &str, destination: &'a Destination) -> Option<(&'a str, &'a str)> {
+    let host_part = text.rsplit_once('@').map_or(text, |(_, host)| host);
+    if destination.port.is_some() || host_part.trim_start().starts_with('[') {
+        return None;
+    }
+    let (address, port) = destination.host.rsplit_once(':')?;
+    let is_port = port.parse::<u16>().is_ok_and(|p| p != 0) && !port.starts_with('0');
+    (is_port
+        && destination.host.parse::<std::net::Ipv6Addr>().is_ok()
+        && address.parse::<std::net::Ipv6Addr>().is_ok())
+    .then_some((address, port))
 }
 
 /// Where `~` and the OpenSSH default files are, so parsing stays a pure function of its inputs.
@@ -197,8 +275,9 @@ impl Destination {
             None => text,
         };
         let (user, rest) = match text.rsplit_once('@') {
-            Some((user, rest)) if !user.is_empty() => (Some(user.to_string()), rest),
-            _ => (None, text),
+            Some(("", _)) => return Err(format!("{text:?}: empty user before '@'")),
+            Some((user, rest)) => (Some(user.to_string()), rest),
+            None => (None, text),
         };
         let (host, port) = if let Some(inner) = rest.strip_prefix('[') {
             let (host, after) = inner
@@ -312,23 +391,10 @@ mod tests {
 
     fn target(name: &str, groups: &[&str]) -> Target {
         Target {
-            name: name.into(),
-            address: name.into(),
-            port: 22,
             user: "root".into(),
-            identity_files: vec![],
             known_hosts: PathBuf::from("/k"),
-            host_key_check: HostKeyCheck::Strict,
-            become_root: false,
-            connect_timeout: Duration::from_secs(10),
-            legacy_algorithms: false,
-            jump: None,
-            password_env: None,
-            become_password_env: None,
             groups: groups.iter().map(|g| g.to_string()).collect(),
-            thresholds: Thresholds::default(),
-            explicit: Explicit::default(),
-            ssh_config: true,
+            ..Target::new(name, name)
         }
     }
 
@@ -442,6 +508,34 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("not a host"));
+    }
+
+    #[test]
+    fn ad_hoc_mistakes_name_the_argument() {
+        let paths = UserPaths {
+            home: PathBuf::from("/home/ops"),
+            default_identities: vec![],
+        };
+        let error = |args: &[&str]| {
+            let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+            ad_hoc(&args, &paths).unwrap_err().to_string()
+        };
+        assert_eq!(
+            error(&["web1", "db", "web1"]),
+            "(command line): host \"web1\" is given twice (arguments 1 and 3)"
+        );
+        assert_eq!(
+            error(&["@db"]),
+            "(command line): \"@db\": empty user before '@': write [user@]host[:port], IPv6 as [addr]:port"
+        );
+        assert_eq!(
+            error(&["root@::1:22"]),
+            "(command line): \"root@::1:22\": is :22 a port? write root@[::1]:22 for port 22 of ::1, or root@[::1:22] for the address ::1:22"
+        );
+        // Not ambiguous: `fd00:` is no address, and a bracketed address says what it is.
+        for fine in ["fd00::5", "root@[::1:22]", "[::1]:22", "::1"] {
+            assert!(ad_hoc(&[fine.to_string()], &paths).is_ok(), "{fine}");
+        }
     }
 
     #[test]

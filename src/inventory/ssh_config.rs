@@ -660,8 +660,8 @@ fn read_text(file: &Path, included_at: Option<&Origin>) -> Result<String, Invent
             None => message,
         },
     };
-    let bytes =
-        std::fs::read(file).map_err(|e| error(format!("cannot read the ssh_config file: {e}")))?;
+    let bytes = crate::local_file::read(file)
+        .map_err(|e| error(format!("cannot read the ssh_config file: {e}")))?;
     String::from_utf8(bytes).map_err(|e| {
         error(format!(
             "ssh_config is not UTF-8 text (byte {})",
@@ -885,9 +885,8 @@ impl NotFollowed {
 
 #[cfg(test)]
 mod tests {
-    use std::time::Duration;
 
-    use super::super::{parse_ansible_ini, parse_hosts_toml, Explicit, Thresholds};
+    use super::super::{parse_ansible_ini, parse_hosts_toml};
     use super::*;
 
     fn data() -> PathBuf {
@@ -911,23 +910,10 @@ mod tests {
     /// A target as the inventory parsers leave it when the inventory sets nothing.
     fn target(name: &str) -> Target {
         Target {
-            name: name.into(),
-            address: name.into(),
-            port: 22,
             user: "root".into(),
             identity_files: vec![PathBuf::from("/inv/id_default")],
             known_hosts: PathBuf::from("/inv/known_hosts"),
-            host_key_check: HostKeyCheck::Strict,
-            become_root: false,
-            connect_timeout: Duration::from_secs(10),
-            legacy_algorithms: false,
-            jump: None,
-            password_env: None,
-            become_password_env: None,
-            groups: vec![],
-            thresholds: Thresholds::default(),
-            explicit: Explicit::default(),
-            ssh_config: true,
+            ..Target::new(name, name)
         }
     }
 

@@ -245,8 +245,11 @@ pub fn should_fail(fail_on: FailOn, changes: &[Change], new: &[SummaryRow]) -> b
         c.kind == ChangeKind::BecameUnreachable
             || (c.kind == ChangeKind::HostAdded && c.after == HostStatus::Unreachable.as_str())
     };
+    // An inventory entry that cannot be scanned needs someone, whatever changed.
+    let invalid = new.iter().any(|r| r.status == HostStatus::Invalid);
     match fail_on {
         FailOn::Never => false,
+        _ if invalid => true,
         // With several profiles, a check FAILED for any cloud counts.
         FailOn::AnyFailed => new.iter().any(|r| {
             matches!(r.status, HostStatus::Failed | HostStatus::Unreachable)

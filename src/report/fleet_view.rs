@@ -21,6 +21,8 @@ pub struct RunInfo {
     pub inventory_hosts: usize,
     /// The baseline summary.csv the changes were computed against.
     pub baseline: Option<String>,
+    /// Why the baseline asked for could not be used (the run went on without one).
+    pub baseline_unusable: Option<String>,
 }
 
 impl RunInfo {
@@ -58,6 +60,7 @@ pub struct Totals {
     pub failed: usize,
     pub unreachable: usize,
     pub interrupted: usize,
+    pub invalid: usize,
 }
 
 impl Totals {
@@ -69,6 +72,7 @@ impl Totals {
             HostStatus::Failed => self.failed += 1,
             HostStatus::Unreachable => self.unreachable += 1,
             HostStatus::Interrupted => self.interrupted += 1,
+            HostStatus::Invalid => self.invalid += 1,
         }
     }
 
@@ -79,6 +83,7 @@ impl Totals {
             HostStatus::Failed => self.failed,
             HostStatus::Unreachable => self.unreachable,
             HostStatus::Interrupted => self.interrupted,
+            HostStatus::Invalid => self.invalid,
         }
     }
 
@@ -315,6 +320,7 @@ pub(crate) mod tests {
             inventory: "inventories/prod.toml".into(),
             inventory_hosts: 40,
             baseline: Some("nightly/2024-05-01/summary.csv".into()),
+            baseline_unusable: None,
         }
     }
 
@@ -349,7 +355,8 @@ pub(crate) mod tests {
                 warning: 5,
                 failed: 4,
                 unreachable: 3,
-                interrupted: 0
+                interrupted: 0,
+                invalid: 0
             }
         );
         let counts: Vec<(&str, usize, usize)> = agg
@@ -384,7 +391,8 @@ pub(crate) mod tests {
                         warning: 2,
                         failed: 1,
                         unreachable: 0,
-                        interrupted: 0
+                        interrupted: 0,
+                        invalid: 0
                     }
                 ),
                 (
@@ -395,7 +403,8 @@ pub(crate) mod tests {
                         warning: 3,
                         failed: 2,
                         unreachable: 2,
-                        interrupted: 0
+                        interrupted: 0,
+                        invalid: 0
                     }
                 ),
                 (
@@ -406,7 +415,8 @@ pub(crate) mod tests {
                         warning: 0,
                         failed: 1,
                         unreachable: 1,
-                        interrupted: 0
+                        interrupted: 0,
+                        invalid: 0
                     }
                 ),
             ]

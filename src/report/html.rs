@@ -45,7 +45,7 @@ pub fn render(view: &FleetView) -> String {
         nav.push(("clouds", "Where can each host go?"));
     }
     nav.push(("matrix", "Checks by host"));
-    if agg.changes.is_some() {
+    if agg.changes.is_some() || view.run.baseline_unusable.is_some() {
         nav.push(("changes", "Changes since the baseline"));
     }
     nav.push(("checks", "Checks that fail most"));
@@ -109,7 +109,7 @@ fn status_rank(status: HostStatus) -> u8 {
         HostStatus::Ok => 1,
         HostStatus::Warning => 2,
         HostStatus::Failed => 3,
-        HostStatus::Unreachable => 4,
+        HostStatus::Unreachable | HostStatus::Invalid => 4,
         HostStatus::Interrupted => 0,
     }
 }
@@ -313,6 +313,14 @@ fn url_segment(text: &str) -> String {
 }
 
 fn changes(out: &mut String, view: &FleetView, agg: &Aggregates) {
+    if let (None, Some(why)) = (&agg.changes, &view.run.baseline_unusable) {
+        out.push_str("<h2 id=\"changes\">Changes since the baseline</h2>\n");
+        out.push_str(&format!(
+            "<p>None listed: the baseline could not be used ({}).</p>\n",
+            escape(why)
+        ));
+        return;
+    }
     let Some(sections) = &agg.changes else {
         return;
     };

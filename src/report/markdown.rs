@@ -99,6 +99,14 @@ fn totals_cells(agg: &Aggregates, totals: &Totals) -> Vec<String> {
 }
 
 fn changes(out: &mut String, view: &FleetView, agg: &Aggregates) {
+    if let (None, Some(why)) = (&agg.changes, &view.run.baseline_unusable) {
+        out.push_str("\n## Changes since the baseline\n\n");
+        out.push_str(&format!(
+            "None listed: the baseline could not be used ({}).\n",
+            escape(why)
+        ));
+        return;
+    }
     let Some(sections) = &agg.changes else {
         return;
     };

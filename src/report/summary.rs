@@ -3,10 +3,10 @@
 
 use std::path::Path;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// A host's overall state: the worst of its checks, or unreachable.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum HostStatus {
     Ok,
@@ -15,6 +15,9 @@ pub enum HostStatus {
     Unreachable,
     /// The scan was stopped (SIGINT, SIGTERM) before this host finished.
     Interrupted,
+    /// Its inventory entry is wrong in itself (a control character in the name, a bad port,
+    /// ...): not contacted; the reason names the file and line.
+    Invalid,
 }
 
 impl HostStatus {
@@ -25,11 +28,12 @@ impl HostStatus {
             HostStatus::Failed => "failed",
             HostStatus::Unreachable => "unreachable",
             HostStatus::Interrupted => "interrupted",
+            HostStatus::Invalid => "invalid",
         }
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SummaryRow {
     pub host: String,
     pub address: String,
@@ -45,7 +49,9 @@ pub struct SummaryRow {
     /// One verdict per check column ("OK", "WARNING", "FAILED"), empty for an unreachable host.
     pub checks: Vec<String>,
     /// With several profiles: each profile's name and this host's status under it, written as
-    /// `<profile>_status` columns after the checks. Empty with one profile (no such columns).
+    /// `<profile>_status` columns after the checks. Empty with one profile (no such columns;
+    /// nor in the journal, whose lines stay as they were).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub profiles: Vec<(String, HostStatus)>,
 }
 
@@ -150,7 +156,8 @@ pub fn to_csv(rows: &[SummaryRow], check_names: &[&str]) -> Result<Vec<u8>, csv:
 /// Reads a summary.csv back, with the check columns in the order of `check_names` (see
 /// [`from_csv`]). Errors name the file and the line: `old/summary.csv:4: ...`.
 pub fn read(path: &Path, check_names: &[&str]) -> Result<Vec<SummaryRow>, String> {
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let bytes = crate::local_file::read(path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     parse(&bytes, check_names).map_err(|(line, what)| format!("{}:{line}: {what}", path.display()))
 }
 
@@ -214,11 +221,12 @@ fn parse(bytes: &[u8], check_names: &[&str]) -> Result<Vec<SummaryRow>, (u64, St
             "failed" => HostStatus::Failed,
             "unreachable" => HostStatus::Unreachable,
             "interrupted" => HostStatus::Interrupted,
+            "invalid" => HostStatus::Invalid,
             other => {
                 return Err((
                     line,
                     format!(
-                        "status `{other}` is not ok, warning, failed, unreachable or interrupted"
+                        "status `{other}` is not ok, warning, failed, unreachable, interrupted or invalid"
                     ),
                 ))
             }
@@ -425,7 +433,7 @@ mod tests {
             error_of(&format!(
                 "{HEADER}{good}web-02,10.0.0.2,fine,,,,,,2,0,0,OK,OK\n"
             )),
-            "line 3: status `fine` is not ok, warning, failed, unreachable or interrupted"
+            "line 3: status `fine` is not ok, warning, failed, unreachable, interrupted or invalid"
         );
         assert_eq!(
             error_of(&format!("{HEADER}web-02,10.0.0.2,ok,,,,,,2,x,0,OK,OK\n")),
@@ -453,7 +461,7 @@ mod tests {
         assert_eq!(
             error,
             format!(
-                "{}:2: status `bogus` is not ok, warning, failed, unreachable or interrupted",
+                "{}:2: status `bogus` is not ok, warning, failed, unreachable, interrupted or invalid",
                 path.display()
             )
         );

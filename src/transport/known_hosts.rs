@@ -62,7 +62,7 @@ impl KnownHosts {
     /// Reads `path`; a missing file is an empty list (accept-new creates it). Lines that cannot be
     /// parsed are skipped, as OpenSSH skips them.
     pub fn load(path: &Path) -> Result<Self, String> {
-        let text = match std::fs::read(path) {
+        let text = match crate::local_file::read(path) {
             Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
             Err(e) => return Err(format!("cannot read known_hosts {}: {e}", path.display())),
@@ -143,7 +143,7 @@ impl KnownHosts {
             .append(true)
             .open(&self.path)
             .map_err(fail)?;
-        let needs_newline = std::fs::read(&self.path)
+        let needs_newline = crate::local_file::read(&self.path)
             .map(|bytes| bytes.last().is_some_and(|b| *b != b'\n'))
             .unwrap_or(false);
         let line = format!(

@@ -365,13 +365,14 @@ mod text_or_base64 {
     }
 
     pub fn serialize<S: Serializer>(bytes: &[u8], serializer: S) -> Result<S::Ok, S::Error> {
+        // Written as they are, not copied first: an answer may be 16 MB.
         match std::str::from_utf8(bytes) {
-            Ok(text) => Encoded::Text(text.to_string()),
+            Ok(text) => serializer.serialize_str(text),
             Err(_) => Encoded::Binary {
                 base64: data_encoding::BASE64.encode(bytes),
-            },
+            }
+            .serialize(serializer),
         }
-        .serialize(serializer)
     }
 
     pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<u8>, D::Error> {

@@ -502,6 +502,16 @@ async fn authenticate(
         }
     }
 
+    // russh answers a failed attempt on a dead connection with an empty Failure: sshd closed it
+    // (it cannot send a Banner over its 256 KiB packet limit, MaxAuthTries, a crash), which is
+    // not a refusal of the keys.
+    if handle.is_closed() {
+        return Err(format!(
+            "the server closed the connection during authentication of user {user}, before \
+             answering (tried {}): see the server's log; a Banner file over 256 KiB is one cause",
+            tried.join(", ")
+        ));
+    }
     let mut reason = format!("authentication failed for user {user}");
     if tried.is_empty() {
         reason.push_str(": no key to offer (set identity_file, or start ssh-agent)");
@@ -618,21 +628,21 @@ impl SshTransport {
             .as_ref()
     }
 
-    /// Runs one SFTP request within the operation's deadline; Err(None) when it ran out,
-    /// which marks the session stuck.
+    /// Runs one SFTP request within the operation's deadline; None when it ran out, which
+    /// marks the session stuck: the caller asks over exec instead.
     async fn over_sftp<T>(
         &self,
         request: impl std::future::Future<Output = Result<T, ReadError>>,
-    ) -> Result<T, Option<ReadError>> {
+    ) -> Option<Result<T, ReadError>> {
         match tokio::time::timeout_at(self.limits.operation_deadline(), request).await {
             Ok(Err(ReadError::Other { reason, .. })) if reason.contains("Timeout") => {
                 self.sftp_stuck.store(true, Ordering::Relaxed);
-                Err(None)
+                None
             }
-            Ok(result) => result.map_err(Some),
+            Ok(result) => Some(result),
             Err(_) => {
                 self.sftp_stuck.store(true, Ordering::Relaxed);
-                Err(None)
+                None
             }
         }
     }
@@ -751,13 +761,11 @@ impl Transport for SshTransport {
                         reason: e.to_string(),
                     })
             };
-            match self.over_sftp(read).await {
-                Ok((bytes, cut)) => {
+            if let Some(result) = self.over_sftp(read).await {
+                return result.map(|(bytes, cut)| {
                     self.successes.fetch_add(1, Ordering::Relaxed);
-                    return Ok(FileContents { bytes, cut });
-                }
-                Err(Some(e)) => return Err(e),
-                Err(None) => {}
+                    FileContents { bytes, cut }
+                });
             }
         }
         let output = self.fallback(path, &["cat", "--", path]).await?;
@@ -770,17 +778,15 @@ impl Transport for SshTransport {
     async fn stat(&self, path: &str) -> Result<FileStat, ReadError> {
         if let Some(sftp) = self.sftp().await {
             let request = async { sftp.metadata(path).await.map_err(|e| sftp_error(path, e)) };
-            match self.over_sftp(request).await {
-                Ok(meta) => {
+            if let Some(result) = self.over_sftp(request).await {
+                return result.map(|meta| {
                     let mode = meta.permissions.unwrap_or(0);
-                    return Ok(FileStat {
+                    FileStat {
                         kind: FileKind::from_mode(mode),
                         mode: mode & 0o7777,
                         size: meta.size.unwrap_or(0),
-                    });
-                }
-                Err(Some(e)) => return Err(e),
-                Err(None) => {}
+                    }
+                });
             }
         }
         // `%f` is the raw mode in hex, `%s` the size, in GNU and busybox stat alike.
@@ -820,10 +826,8 @@ impl Transport for SshTransport {
                     .map(Some)
                     .map_err(|e| sftp_error(path, e))
             };
-            match self.over_sftp(request).await {
-                Ok(link) => return Ok(link),
-                Err(Some(e)) => return Err(e),
-                Err(None) => {}
+            if let Some(result) = self.over_sftp(request).await {
+                return result;
             }
         }
         let listing = self
@@ -850,10 +854,8 @@ impl Transport for SshTransport {
                 names.sort();
                 Ok(names)
             };
-            match self.over_sftp(request).await {
-                Ok(names) => return Ok(names),
-                Err(Some(e)) => return Err(e),
-                Err(None) => {}
+            if let Some(result) = self.over_sftp(request).await {
+                return result;
             }
         }
         let listing = self

@@ -184,3 +184,17 @@ pub fn walk(dir: &Path) -> Vec<PathBuf> {
     }
     found
 }
+
+/// `image_check scan -i <fleet's inventory> -o OUT MORE...`, run to the end.
+pub fn scan_fleet(fleet: &Fleet, out: &Path, more: &[&str]) -> Output {
+    let inventory = fleet.inventory();
+    let mut args = vec![
+        "scan",
+        "-i",
+        inventory.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ];
+    args.extend_from_slice(more);
+    image_check(&args)
+}

@@ -16,6 +16,8 @@
 #   @drop-after-auth  authentication succeeds, then the first session kills its sshd: the
 #                  connection drops
 #   @no-sessions   authentication succeeds, every session fails (sshd refuses the chroot)
+#   @sftp-hangs    its SFTP server answers the version and then nothing (a session stuck
+#                  behind a hung NFS path): every read must fall back to exec
 #   @become        a plain host whose inventory entry says `become = true`
 #   @host-root     a plain host whose sshd does not chroot: it serves this machine's own file
 #                  system (its python3, its root login shell); FIXTURE is ignored. These hosts
@@ -85,7 +87,7 @@ build_root() { # fixture -> path of its chroot, built once per run
   local bin; bin=$(in_root "$root" /bin)
   # Only the applets scripts need; fixture tools (uname, lsblk, ...) are scripts of their own,
   # and busybox's versions would print this machine's values instead.
-  for applet in sh cat echo printf sleep head tail dd true false test env ls yes; do
+  for applet in sh cat echo printf sleep head tail dd true false test env ls yes stat readlink; do
     [ -e "$bin/$applet" ] || [ -L "$bin/$applet" ] || ln -s busybox "$bin/$applet"
   done
   # sshd runs commands as `<login shell> -c CMD`; root's shell is /bin/bash: make it dash.
@@ -192,10 +194,10 @@ INV
         hostroot=$((hostroot + 1))
         ips+=("$ip")
         ;;
-      legacy|unknown-key|changed-key|drop-after-auth|no-sessions|netns)
+      legacy|unknown-key|changed-key|drop-after-auth|no-sessions|netns|sftp-hangs)
         local conf="$rundir/sshd-$name.conf" key="$rundir/other_ed25519" chroot=$root
         [ "$variant" = legacy ] && key="$rundir/host_rsa"
-        case "$variant" in drop-after-auth|no-sessions|netns)
+        case "$variant" in drop-after-auth|no-sessions|netns|sftp-hangs)
           key="$rundir/host_ed25519"
           echo "[$ip]:$port $(cut -d' ' -f1,2 "$rundir/host_ed25519.pub")" >>"$rundir/known_hosts" ;;
         esac
@@ -203,8 +205,17 @@ INV
           # sshd refuses a chroot it does not own exclusively, after authentication.
           chroot="$rundir/unsafe-chroot"; mkdir -p "$chroot"; chmod 777 "$chroot"
         fi
+        if [ "$variant" = sftp-hangs ]; then
+          # SSH_FXP_VERSION 3, then silence; runs inside the chroot.
+          printf '#!/bin/sh\nprintf "\\000\\000\\000\\005\\002\\000\\000\\000\\003"\nexec sleep 1000\n' >"$root/hung-sftp"
+          chmod 755 "$root/hung-sftp"
+        fi
         {
-          common_config "$key" "$conf.pid"
+          if [ "$variant" = sftp-hangs ]; then
+            common_config "$key" "$conf.pid" | sed 's|^Subsystem sftp .*|Subsystem sftp /hung-sftp|'
+          else
+            common_config "$key" "$conf.pid"
+          fi
           echo "ListenAddress $ip:$port"
           echo "ChrootDirectory $chroot"
           # The session's parent is the sshd process that holds the connection.
