@@ -7,6 +7,7 @@
 pub mod capture;
 pub mod checks;
 pub mod facts;
+pub mod image;
 pub mod inventory;
 pub mod journal;
 pub mod local_file;
