@@ -150,22 +150,55 @@ pub struct PartitionEntry {
 ///   which is not read: that is an error, as is an array that lies past the bytes read.
 /// * No partition table: an empty list.
 pub fn partition_types(bytes: &[u8]) -> Result<Vec<PartitionEntry>, String> {
+    Ok(partition_extents(bytes)?
+        .into_iter()
+        .map(|extent| extent.entry)
+        .collect())
+}
+
+/// One partition and where it lies, in bytes from the start of the disk (or, for the
+/// entries of an extended boot record, from that record).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartitionExtent {
+    pub entry: PartitionEntry,
+    pub start: u64,
+    pub len: u64,
+}
+
+/// The partitions [`partition_types`] lists, with where each lies: an MBR entry's first
+/// sector and sector count (512-byte sectors), a GPT entry's first and last LBA (in the
+/// sector size its header was found at). A disk image reader uses this to open them.
+pub fn partition_extents(bytes: &[u8]) -> Result<Vec<PartitionExtent>, String> {
     match from_header(bytes)? {
         PartitionTable::None => Ok(Vec::new()),
         PartitionTable::Mbr => Ok(bytes[ENTRIES_OFFSET..510]
             .chunks_exact(ENTRY_LEN)
             .zip(1..)
             .filter(|(entry, _)| entry[ENTRY_TYPE] != 0)
-            .map(|(entry, number)| PartitionEntry {
-                number,
-                kind: PartitionType::Mbr(entry[ENTRY_TYPE]),
+            .map(|(entry, number)| {
+                let u32_at = |at: usize| {
+                    u64::from(u32::from_le_bytes([
+                        entry[at],
+                        entry[at + 1],
+                        entry[at + 2],
+                        entry[at + 3],
+                    ]))
+                };
+                PartitionExtent {
+                    entry: PartitionEntry {
+                        number,
+                        kind: PartitionType::Mbr(entry[ENTRY_TYPE]),
+                    },
+                    start: u32_at(8) * MBR_LEN as u64,
+                    len: u32_at(12) * MBR_LEN as u64,
+                }
             })
             .collect()),
         PartitionTable::Gpt => gpt_entries(bytes),
     }
 }
 
-fn gpt_entries(bytes: &[u8]) -> Result<Vec<PartitionEntry>, String> {
+fn gpt_entries(bytes: &[u8]) -> Result<Vec<PartitionExtent>, String> {
     let sector = [512usize, 4096]
         .into_iter()
         .find(|at| bytes.get(*at..at + 8) == Some(b"EFI PART".as_slice()))
@@ -230,13 +263,28 @@ fn gpt_entries(bytes: &[u8]) -> Result<Vec<PartitionEntry>, String> {
                 .to_string(),
         );
     }
+    let lba_at = |entry: &[u8], at: usize| {
+        let mut lba = [0u8; 8];
+        lba.copy_from_slice(&entry[at..at + 8]);
+        u64::from_le_bytes(lba)
+    };
     Ok(array
         .chunks_exact(entry_size)
         .zip(1..)
         .filter(|(entry, _)| entry[..16].iter().any(|b| *b != 0))
-        .map(|(entry, number)| PartitionEntry {
-            number,
-            kind: PartitionType::Gpt(guid_text(&entry[..16])),
+        .map(|(entry, number)| {
+            let (first, last) = (lba_at(entry, 32), lba_at(entry, 40));
+            PartitionExtent {
+                entry: PartitionEntry {
+                    number,
+                    kind: PartitionType::Gpt(guid_text(&entry[..16])),
+                },
+                start: first.saturating_mul(sector as u64),
+                len: last
+                    .saturating_add(1)
+                    .saturating_sub(first)
+                    .saturating_mul(sector as u64),
+            }
         })
         .collect())
 }

@@ -13,6 +13,7 @@
 //! the file before use, tables are read lazily and cached within a fixed bound, and what
 //! cannot be read is an [`Error`] naming the file and the structure, never a panic.
 
+pub mod partitions;
 pub mod qcow2;
 pub mod raw;
 pub mod vhd;
