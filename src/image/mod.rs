@@ -13,6 +13,7 @@
 //! the file before use, tables are read lazily and cached within a fixed bound, and what
 //! cannot be read is an [`Error`] naming the file and the structure, never a panic.
 
+pub mod ext;
 pub mod partitions;
 pub mod qcow2;
 pub mod raw;
@@ -39,6 +40,12 @@ pub enum Error {
     /// A structure of the image is damaged or points outside the file.
     #[error("{path}: {what}")]
     Corrupt { path: PathBuf, what: String },
+    /// A path that the file system inside the image does not hold.
+    #[error("{path}: no such file or directory in the image")]
+    NotFound { path: String },
+    /// A file system inside the image could not answer for a path.
+    #[error("{path}: {what}")]
+    Fs { path: String, what: String },
     /// A read asked for bytes outside the virtual disk.
     #[error(
         "{path}: read of {len} bytes at offset {offset} is past the end of the {size}-byte disk"
