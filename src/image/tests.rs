@@ -322,3 +322,69 @@ fn vmdk_stream_optimized_with_its_directory_in_the_footer_reads_back() {
     let disk = open(&image, None).expect("open");
     assert_reads_back(disk.as_ref(), &expected);
 }
+
+/// Converts the sample disk, patches the image's bytes, and returns the error `open` gives.
+fn open_patched(name: &str, format: &str, patch: impl FnOnce(&mut Vec<u8>)) -> Error {
+    let scratch = Scratch::new(name);
+    let (_, raw) = write_sample(&scratch);
+    let image = scratch.path("disk.img");
+    convert(&raw, &image, format, &[]);
+    let mut bytes = std::fs::read(&image).expect("read image");
+    patch(&mut bytes);
+    std::fs::write(&image, &bytes).expect("write image");
+    open(&image, None)
+        .err()
+        .expect("the patched image is refused")
+}
+
+#[test]
+fn huge_virtual_sizes_are_refused_without_allocating() {
+    // qcow2: an L1 table too small for the size it claims, then one too big to read.
+    let err = open_patched("huge-qcow2", "qcow2", |bytes| {
+        bytes[24..32].copy_from_slice(&(1u64 << 62).to_be_bytes());
+    });
+    assert!(
+        err.to_string().contains("too few for a virtual size"),
+        "{err}"
+    );
+    let err = open_patched("huge-qcow2-l1", "qcow2", |bytes| {
+        bytes[24..32].copy_from_slice(&(1u64 << 60).to_be_bytes());
+        bytes[36..40].copy_from_slice(&u32::MAX.to_be_bytes());
+    });
+    assert!(
+        err.to_string().contains("more than this reader takes"),
+        "{err}"
+    );
+    // VMDK: 2^50 sectors would need a grain directory of 2^27 entries.
+    let err = open_patched("huge-vmdk", "vmdk", |bytes| {
+        bytes[12..20].copy_from_slice(&(1u64 << 50).to_le_bytes());
+    });
+    assert!(
+        err.to_string().contains("more than this reader takes"),
+        "{err}"
+    );
+    // VHD: a block table of 2^32-1 entries.
+    let err = open_patched("huge-vhd", "vpc", |bytes| {
+        let header = be_u64(&bytes[..512], 16) as usize;
+        bytes[header + 28..header + 32].copy_from_slice(&u32::MAX.to_be_bytes());
+    });
+    assert!(
+        err.to_string().contains("more than this reader takes"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_differencing_vhd_and_a_vhdx_are_refused_by_name() {
+    let err = open_patched("vhd-diff", "vpc", |bytes| {
+        let end = bytes.len();
+        bytes[end - 512 + 60..end - 512 + 64].copy_from_slice(&4u32.to_be_bytes());
+    });
+    assert!(err.to_string().contains("differencing VHD"), "{err}");
+    let scratch = Scratch::new("vhdx");
+    let (_, raw) = write_sample(&scratch);
+    let image = scratch.path("disk.vhdx");
+    convert(&raw, &image, "vhdx", &[]);
+    let err = open(&image, None).err().expect("vhdx");
+    assert!(err.to_string().contains("VHDX"), "{err}");
+}
