@@ -1,5 +1,5 @@
 //! ext2, ext3 and ext4 file systems inside a virtual disk: read a file, list a directory,
-//! read a link, stat a path, and the superblock's facts (features, UUID, label, free blocks
+//! read a link, stat and lstat a path, and the superblock's facts (features, UUID, label, free blocks
 //! and inodes).
 //!
 //! The tree is walked by the `ext4-view` crate (extents and block maps, linear and htree
@@ -106,7 +106,7 @@ impl Superblock {
     }
 }
 
-/// What `stat` (without following a last symlink) says of a path.
+/// What `stat` or `lstat` says of a path.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Stat {
     pub file_type: FileType,
@@ -195,26 +195,41 @@ impl ExtFs {
         Ok(entries)
     }
 
-    /// The target of the symlink at `path`, as stored.
-    pub fn readlink(&self, path: &str) -> Result<Vec<u8>, Error> {
-        let target = self.fs.read_link(path).map_err(|err| ext(path, err))?;
-        Ok(target.as_ref().to_vec())
+    /// The target of the symlink at `path`, as stored; `None` when `path` is not a symlink.
+    pub fn readlink(&self, path: &str) -> Result<Option<Vec<u8>>, Error> {
+        match self.fs.read_link(path) {
+            Ok(target) => Ok(Some(target.as_ref().to_vec())),
+            Err(ext4_view::Ext4Error::NotASymlink) => Ok(None),
+            Err(err) => Err(ext(path, err)),
+        }
+    }
+
+    /// `stat`: the metadata of what `path` names, symlinks followed.
+    pub fn stat(&self, path: &str) -> Result<Stat, Error> {
+        let meta = self.fs.metadata(path).map_err(|err| ext(path, err))?;
+        Ok(Stat::from(&meta))
     }
 
     /// `lstat`: the path's own metadata, a last symlink not followed.
-    pub fn stat(&self, path: &str) -> Result<Stat, Error> {
+    pub fn lstat(&self, path: &str) -> Result<Stat, Error> {
         let meta = self
             .fs
             .symlink_metadata(path)
             .map_err(|err| ext(path, err))?;
-        Ok(Stat {
+        Ok(Stat::from(&meta))
+    }
+}
+
+impl From<&ext4_view::Metadata> for Stat {
+    fn from(meta: &ext4_view::Metadata) -> Stat {
+        Stat {
             file_type: meta.file_type(),
             mode: meta.mode(),
             uid: meta.uid(),
             gid: meta.gid(),
             size: meta.len(),
             modified: meta.modified().seconds(),
-        })
+        }
     }
 }
 
@@ -281,7 +296,7 @@ mod tests {
     fn assert_tree_equal(fs: &ExtFs, tree: &Path, at: &str) {
         let host = tree.join(at.trim_start_matches('/'));
         let meta = std::fs::symlink_metadata(&host).expect("lstat tree");
-        let stat = fs.stat(at).expect("stat");
+        let stat = fs.lstat(at).expect("lstat");
         use std::os::unix::fs::MetadataExt;
         assert_eq!(stat.mode, (meta.mode() & 0o7777) as u16, "mode of {at}");
         assert_eq!(
@@ -297,8 +312,8 @@ mod tests {
             assert_eq!(stat.file_type, FileType::Symlink);
             let target = std::fs::read_link(&host).expect("readlink");
             assert_eq!(
-                fs.readlink(at).expect("readlink"),
-                target.as_os_str().as_encoded_bytes(),
+                fs.readlink(at).expect("readlink").as_deref(),
+                Some(target.as_os_str().as_encoded_bytes()),
                 "target of {at}"
             );
         } else if meta.is_dir() {
@@ -327,6 +342,7 @@ mod tests {
             }
         } else {
             assert_eq!(stat.file_type, FileType::Regular);
+            assert_eq!(fs.readlink(at).expect("readlink"), None, "{at} is no link");
             assert_eq!(stat.size, meta.len(), "size of {at}");
             let contents = fs.read_file(at, 1 << 20).expect("read");
             assert!(!contents.cut);
@@ -475,7 +491,16 @@ mod tests {
             .map(|e| e.name)
             .collect();
         assert_eq!(kernels, [b"3.10.0-1160.el7.x86_64".to_vec()]);
-        assert_eq!(fs.readlink("/lib").expect("readlink"), b"usr/lib");
+        assert_eq!(
+            fs.readlink("/lib").expect("readlink").as_deref(),
+            Some(&b"usr/lib"[..])
+        );
+        let lib = fs.stat("/lib").expect("stat follows the link");
+        assert_eq!(lib.file_type, FileType::Directory);
+        assert_eq!(
+            fs.lstat("/lib").expect("lstat").file_type,
+            FileType::Symlink
+        );
     }
 
     #[test]
@@ -529,7 +554,14 @@ mod tests {
         let err = fs.read_file("/etc/loop", 1000).expect_err("loop");
         assert!(err.to_string().starts_with("/etc/loop: "), "{err}");
         assert!(err.to_string().contains("symbolic links"), "{err}");
-        assert_eq!(fs.readlink("/etc/loop").expect("readlink"), b"/etc/loop");
+        assert_eq!(
+            fs.readlink("/etc/loop").expect("readlink").as_deref(),
+            Some(&b"/etc/loop"[..])
+        );
+        assert!(
+            fs.stat("/etc/loop").is_err(),
+            "stat follows the loop, and stops"
+        );
         assert!(matches!(
             fs.stat("/etc/nothing"),
             Err(Error::NotFound { .. })
@@ -598,6 +630,7 @@ mod tests {
             let name = String::from_utf8_lossy(&entry.name);
             let child = format!("{}/{name}", at.trim_end_matches('/'));
             let _ = fs.stat(&child);
+            let _ = fs.lstat(&child);
             let _ = fs.readlink(&child);
             walk(fs, &child, depth + 1);
         }

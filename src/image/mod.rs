@@ -133,16 +133,24 @@ pub fn open(path: &Path, format: Option<Format>) -> Result<Arc<dyn VirtualDisk>,
 /// A window of another disk: a partition, or a logical volume's linear segment.
 pub struct Slice {
     disk: Arc<dyn VirtualDisk>,
+    /// What the window is ("partition 5"), for errors.
+    name: PathBuf,
     start: u64,
     len: u64,
 }
 
 impl Slice {
     /// `len` bytes of `disk` from `start`; the window must lie inside the disk.
-    pub fn new(disk: Arc<dyn VirtualDisk>, start: u64, len: u64) -> Result<Slice, Error> {
+    pub fn new(
+        disk: Arc<dyn VirtualDisk>,
+        name: impl Into<PathBuf>,
+        start: u64,
+        len: u64,
+    ) -> Result<Slice, Error> {
+        let name = name.into();
         if start.checked_add(len).is_none_or(|end| end > disk.size()) {
             return Err(Error::Corrupt {
-                path: PathBuf::new(),
+                path: name,
                 what: format!(
                     "a slice of {len} bytes at offset {start} lies past the end of the \
                      {}-byte disk",
@@ -150,7 +158,12 @@ impl Slice {
                 ),
             });
         }
-        Ok(Slice { disk, start, len })
+        Ok(Slice {
+            disk,
+            name,
+            start,
+            len,
+        })
     }
 }
 
@@ -160,7 +173,7 @@ impl VirtualDisk for Slice {
     }
 
     fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<(), Error> {
-        check_range(Path::new(""), offset, buf.len(), self.len)?;
+        check_range(&self.name, offset, buf.len(), self.len)?;
         self.disk.read_at(self.start + offset, buf)
     }
 }

@@ -32,7 +32,12 @@ pub struct Partition {
 impl Partition {
     /// The partition's bytes as a disk of their own.
     pub fn open(&self, disk: Arc<dyn VirtualDisk>) -> Result<Slice, Error> {
-        Slice::new(disk, self.start, self.len)
+        Slice::new(
+            disk,
+            format!("partition {}", self.number),
+            self.start,
+            self.len,
+        )
     }
 
     /// An MBR extended partition: a container of logical partitions, not a file system.
