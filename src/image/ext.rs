@@ -23,6 +23,8 @@ const MAGIC: u16 = 0xEF53;
 const INCOMPAT_64BIT: u32 = 0x80;
 const INCOMPAT_EXTENTS: u32 = 0x40;
 const COMPAT_HAS_JOURNAL: u32 = 0x4;
+/// What errors name when they concern the file system as a whole, not one path.
+const FS: &str = "ext file system";
 
 /// The superblock fields the checks use (Documentation/filesystems/ext4/super.rst).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -158,7 +160,7 @@ impl ExtFs {
     /// Opens the file system that fills `disk` (a partition, or a whole unpartitioned disk).
     pub fn open(disk: Arc<dyn VirtualDisk>) -> Result<ExtFs, Error> {
         let superblock = Superblock::read(disk.as_ref())?;
-        let fs = ext4_view::Ext4::load(Box::new(Reader(disk))).map_err(|err| ext("/", err))?;
+        let fs = ext4_view::Ext4::load(Box::new(Reader(disk))).map_err(|err| ext(FS, err))?;
         Ok(ExtFs { fs, superblock })
     }
 
@@ -571,6 +573,23 @@ mod tests {
             "a directory is not read as a file"
         );
         assert!(fs.list_dir("/etc/passwd").is_err());
+    }
+
+    #[test]
+    fn inline_data_is_refused_with_one_clear_error() {
+        let scratch = Scratch::new("inline");
+        let tree = tree(&scratch);
+        let image = scratch.path("fs.img");
+        mke2fs(&image, &tree, &["-t", "ext4", "-O", "inline_data"], None);
+        let err = ExtFs::open(open(&image, None).expect("open"))
+            .err()
+            .expect("refused");
+        assert!(matches!(err, Error::Fs { .. }), "{err}");
+        assert_eq!(
+            err.to_string(),
+            "ext file system: incompatible filesystem: unsupported features: \
+             IncompatibleFeatures(DATA_IN_INODE)"
+        );
     }
 
     #[test]

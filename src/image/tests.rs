@@ -388,3 +388,42 @@ fn a_differencing_vhd_and_a_vhdx_are_refused_by_name() {
     let err = open(&image, None).err().expect("vhdx");
     assert!(err.to_string().contains("VHDX"), "{err}");
 }
+
+#[test]
+fn garbled_container_headers_and_tables_give_errors_never_panics() {
+    let scratch = Scratch::new("garbled");
+    let (_, raw) = write_sample(&scratch);
+    let mut state = 0x1234_5678_9abc_def1u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    for (format, options) in [
+        ("qcow2", &[][..]),
+        ("qcow2", &["-o", "compat=0.10"][..]),
+        ("vmdk", &[][..]),
+        ("vmdk", &["-o", "subformat=streamOptimized"][..]),
+        ("vpc", &[][..]),
+    ] {
+        let image = scratch.path("clean.img");
+        convert(&raw, &image, format, options);
+        let clean = std::fs::read(&image).expect("read image");
+        let garbled = scratch.path("garbled.img");
+        for _ in 0..100 {
+            let mut bytes = clean.clone();
+            // The header and the tables that follow it, where every offset and size is.
+            let span = clean.len().min(1 << 16) as u64;
+            for _ in 0..1 + next() % 8 {
+                let at = (next() % span) as usize;
+                bytes[at] = next() as u8;
+            }
+            std::fs::write(&garbled, &bytes).expect("write image");
+            if let Ok(disk) = open(&garbled, None) {
+                let mut buf = vec![0u8; disk.size().min(8 << 20) as usize];
+                let _ = disk.read_at(0, &mut buf);
+            }
+        }
+    }
+}
