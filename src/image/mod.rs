@@ -269,18 +269,23 @@ pub(crate) fn le_u64(bytes: &[u8], at: usize) -> u64 {
     u64::from_le_bytes(bytes[at..at + 8].try_into().expect("8 bytes"))
 }
 
+/// Bytes one cache of tables or grains may hold: a hostile image can name many tables, or
+/// make each large (2 MiB qcow2 clusters, 16 MiB VMDK grains), and memory stays bounded.
+pub(crate) const CACHE_BYTES: usize = 8 << 20;
+
 /// A small bounded cache of decoded tables (qcow2 L2 tables, VMDK grain tables, ...), keyed
-/// by their offset in the file: a hostile image can name many tables, and memory stays
-/// bounded by `capacity` tables whatever it names.
+/// by their offset in the file.
 pub(crate) struct TableCache<T> {
     capacity: usize,
     tables: std::sync::Mutex<std::collections::HashMap<u64, Arc<T>>>,
 }
 
 impl<T> TableCache<T> {
-    pub(crate) fn new(capacity: usize) -> TableCache<T> {
+    /// A cache of tables of `table_bytes` each, holding at most [`CACHE_BYTES`] of them (and
+    /// always at least one).
+    pub(crate) fn new(table_bytes: usize) -> TableCache<T> {
         TableCache {
-            capacity,
+            capacity: (CACHE_BYTES / table_bytes.max(1)).max(1),
             tables: std::sync::Mutex::new(std::collections::HashMap::new()),
         }
     }

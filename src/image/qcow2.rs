@@ -22,8 +22,6 @@ const COMPRESSED: u64 = 1 << 62;
 const ZERO: u64 = 1;
 /// The largest L1 table read into memory (32 MiB covers 2 PiB at 64 KiB clusters).
 const L1_MAX_BYTES: u64 = 32 << 20;
-/// L2 tables kept in memory at once.
-const L2_CACHE: usize = 64;
 
 pub struct Qcow2 {
     file: File,
@@ -115,7 +113,7 @@ impl Qcow2 {
             size,
             cluster_bits,
             l1,
-            l2_cache: TableCache::new(L2_CACHE),
+            l2_cache: TableCache::new(1 << cluster_bits),
         })
     }
 

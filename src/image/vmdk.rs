@@ -26,8 +26,6 @@ const FLAG_COMPRESSED: u32 = 1 << 16;
 const GRAIN_MAX_SECTORS: u64 = 32 * 1024;
 /// Grain directories and tables larger than this are refused.
 const TABLE_MAX_BYTES: u64 = 32 << 20;
-const GT_CACHE: usize = 64;
-const GRAIN_CACHE: usize = 16;
 
 pub struct Vmdk {
     file: File,
@@ -137,8 +135,8 @@ impl Vmdk {
             gtes_per_gt,
             compressed,
             directory: raw.chunks_exact(4).map(|entry| le_u32(entry, 0)).collect(),
-            tables: TableCache::new(GT_CACHE),
-            grains: TableCache::new(GRAIN_CACHE),
+            tables: TableCache::new(gtes_per_gt as usize * 4),
+            grains: TableCache::new(grain_bytes as usize),
         })
     }
 
