@@ -15,6 +15,7 @@
 //! cannot be read is an [`Error`] naming the file and the structure, never a panic.
 
 pub mod ext;
+pub mod lvm;
 pub mod partitions;
 pub mod qcow2;
 pub mod raw;
