@@ -503,6 +503,52 @@ mod tests {
     }
 
     #[test]
+    fn an_ext4_root_on_a_two_segment_lv_reads_back() {
+        let scratch = Scratch::new("lvm-ext4");
+        let tree = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fleet/hosts/centos7-ok");
+        let fs_image = scratch.path("root.ext4");
+        crate::image::tests::run(
+            "mke2fs",
+            &[
+                "-q",
+                "-F",
+                "-t",
+                "ext4",
+                "-d",
+                tree,
+                fs_image.to_str().expect("utf-8"),
+                "16M",
+            ],
+        );
+        let fs_bytes = std::fs::read(&fs_image).expect("read fs");
+        // Lay the file system where lvs says root's extents are: PE 0-1, then PE 3-4.
+        let mut bytes = Vec::new();
+        flate2::read::GzDecoder::new(std::fs::File::open(FIXTURE).expect("fixture"))
+            .read_to_end(&mut bytes)
+            .expect("gunzip");
+        let extent = 4 * MIB as usize;
+        for (lv_extent, pe) in [(0, 0), (1, 1), (2, 3), (3, 4)] {
+            let at = MIB as usize + pe * extent;
+            bytes[at..at + extent]
+                .copy_from_slice(&fs_bytes[lv_extent * extent..(lv_extent + 1) * extent]);
+        }
+        let path = scratch.path("pv.img");
+        std::fs::write(&path, &bytes).expect("write");
+        let pv = open(&path, None).expect("open");
+        let lvs = logical_volumes(pv.as_ref()).expect("lvs");
+        let root = lvs.iter().find(|lv| lv.name == "root").expect("root");
+        let disk = Arc::new(root.open(Arc::clone(&pv)).expect("open root"));
+        let fs = crate::image::ext::ExtFs::open(disk).expect("ext4 on the LV");
+        let want = std::fs::read(format!("{tree}/etc/os-release")).expect("fixture");
+        assert_eq!(
+            fs.read_file("/etc/os-release", 1 << 20)
+                .expect("read")
+                .bytes,
+            want
+        );
+    }
+
+    #[test]
     fn metadata_parses_comments_arrays_and_nested_sections() {
         let map = parse(
             "vg {\n id = \"a\\\"b\" # comment\n status = [\"READ\", \"WRITE\"]\n n = 7\n \

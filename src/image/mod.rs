@@ -4,8 +4,9 @@
 //! offset, whatever container format holds them on the host. [`open`] detects the format by
 //! its magic bytes and returns the matching reader: [`raw`], [`qcow2`], [`vmdk`] (monolithic
 //! sparse and stream-optimized) or [`vhd`] (fixed and dynamic). [`partitions`] finds the
-//! partitions on a virtual disk, [`volumes`] what each holds (by magic number), and [`ext`]
-//! reads ext2/3/4 file systems inside them.
+//! partitions on a virtual disk, [`volumes`] what each holds (by magic number), [`lvm`] the
+//! linear logical volumes of an LVM2 physical volume, and [`ext`] reads ext2/3/4 file
+//! systems inside them.
 //!
 //! Not here: which files to read from an image or what they mean (that is `facts`), and
 //! answering a `Transport` from an image (to come, on top of [`ext`]).

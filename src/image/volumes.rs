@@ -3,8 +3,8 @@
 //! system partition), btrfs, or nothing known.
 //!
 //! It finds the file systems an image command must look into (and the UUIDs and labels
-//! that fstab names them by); reading XFS and LVM is still to come, so those are only
-//! recognised here, and said so, rather than read as garbage.
+//! that fstab names them by). An LVM physical volume is opened with `lvm`; XFS is only
+//! recognised for now, so that it is said so rather than read as garbage.
 
 use std::sync::Arc;
 
