@@ -5,8 +5,8 @@
 //! its magic bytes and returns the matching reader: [`raw`], [`qcow2`], [`vmdk`] (monolithic
 //! sparse and stream-optimized) or [`vhd`] (fixed and dynamic). [`partitions`] finds the
 //! partitions on a virtual disk, [`volumes`] what each holds (by magic number), [`lvm`] the
-//! linear logical volumes of an LVM2 physical volume, and [`ext`] reads ext2/3/4 file
-//! systems inside them.
+//! linear logical volumes of an LVM2 physical volume, and [`ext`] and [`xfs`] (v4 and v5)
+//! read the file systems inside them.
 //!
 //! Not here: which files to read from an image or what they mean (that is `facts`), and
 //! answering a `Transport` from an image (to come, on top of [`ext`]).
@@ -23,6 +23,7 @@ pub mod raw;
 pub mod vhd;
 pub mod vmdk;
 pub mod volumes;
+pub mod xfs;
 
 use std::fs::File;
 use std::os::unix::fs::FileExt;
