@@ -588,16 +588,7 @@ fn a_stuck_sftp_session_costs_time_not_facts() {
     );
     let out = out_dir("sftp-hangs");
     let started = Instant::now();
-    image_check(&[
-        "scan",
-        "-q",
-        "-i",
-        fleet.inventory().to_str().unwrap(),
-        "-o",
-        out.to_str().unwrap(),
-        "--timeout",
-        "16",
-    ]);
+    scan_fleet(&fleet, &out, &["-q", "--timeout", "16"]);
     let took = started.elapsed();
     assert!(took < Duration::from_secs(22), "took {took:?}");
     let rows = rows_by_host(&out);

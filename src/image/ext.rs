@@ -414,24 +414,11 @@ mod tests {
         let scratch = Scratch::new("ext-qcow2");
         let tree = tree(&scratch);
         let raw = scratch.path("disk.raw");
-        std::fs::File::create(&raw)
-            .and_then(|file| file.set_len(40 << 20))
-            .expect("image file");
-        let mut sfdisk = std::process::Command::new("sfdisk")
-            .args(["-q", "--no-reread", "--no-tell-kernel"])
-            .arg(&raw)
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::null())
-            .spawn()
-            .expect("sfdisk");
-        use std::io::Write;
-        sfdisk
-            .stdin
-            .take()
-            .expect("stdin")
-            .write_all(b"label: dos\nstart=2048,size=4096,type=83\n,,5\n,,83\n")
-            .expect("script");
-        assert!(sfdisk.wait().expect("sfdisk").success());
+        crate::image::tests::partitioned(
+            &raw,
+            40 << 20,
+            b"label: dos\nstart=2048,size=4096,type=83\n,,5\n,,83\n",
+        );
         let disk = open(&raw, None).expect("open raw");
         let (_, parts) = partitions::read(disk.as_ref()).expect("partitions");
         let root = parts

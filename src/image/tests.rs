@@ -41,6 +41,28 @@ pub(crate) fn run(program: &str, args: &[&str]) {
     );
 }
 
+/// A disk file of `size` bytes partitioned by sfdisk from `script` (sfdisk's own syntax).
+pub(crate) fn partitioned(path: &Path, size: u64, script: &[u8]) {
+    use std::io::Write;
+    std::fs::File::create(path)
+        .and_then(|file| file.set_len(size))
+        .expect("disk file");
+    let mut sfdisk = Command::new("sfdisk")
+        .args(["-q", "--no-reread", "--no-tell-kernel"])
+        .arg(path)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("sfdisk (.ci/run installs fdisk)");
+    sfdisk
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(script)
+        .expect("script");
+    assert!(sfdisk.wait().expect("sfdisk").success());
+}
+
 /// 6 MiB + 512 bytes (not a whole number of clusters): data at the start, across a 1 MiB
 /// boundary at an odd offset, a run of explicit zeros, a hole, and data in the last sector.
 fn sample_disk() -> Vec<u8> {

@@ -121,24 +121,11 @@ mod tests {
     fn each_partition_is_named_by_what_mkfs_made_there() {
         let scratch = Scratch::new("volumes");
         let disk = scratch.path("disk.raw");
-        std::fs::File::create(&disk)
-            .and_then(|file| file.set_len(400 << 20))
-            .expect("disk file");
-        let mut sfdisk = std::process::Command::new("sfdisk")
-            .args(["-q", "--no-reread", "--no-tell-kernel"])
-            .arg(&disk)
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::null())
-            .spawn()
-            .expect("sfdisk");
-        use std::io::Write;
-        sfdisk
-            .stdin
-            .take()
-            .expect("stdin")
-            .write_all(b"label: gpt\n,40MiB,U\n,32MiB,L\n,320MiB,L\n,4MiB,S\n")
-            .expect("script");
-        assert!(sfdisk.wait().expect("sfdisk").success());
+        crate::image::tests::partitioned(
+            &disk,
+            400 << 20,
+            b"label: gpt\n,40MiB,U\n,32MiB,L\n,320MiB,L\n,4MiB,S\n",
+        );
         let image = open(&disk, None).expect("open");
         let (_, parts) = partitions::read(image.as_ref()).expect("partitions");
         let (esp, boot, root, swap) = (&parts[0], &parts[1], &parts[2], &parts[3]);
