@@ -104,7 +104,7 @@ fn reached_row(host: &HostId, report: &HostReport, checks: &[CheckResult]) -> Su
     }
 }
 
-fn unreachable_row(host: &HostId, reason: &str) -> SummaryRow {
+pub fn unreachable_row(host: &HostId, reason: &str) -> SummaryRow {
     SummaryRow::bare(&host.name, &host.address, HostStatus::Unreachable, reason)
 }
 

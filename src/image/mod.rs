@@ -73,7 +73,7 @@ pub trait VirtualDisk: Send + Sync {
 }
 
 /// The container format of an image file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
     Raw,
     Qcow2,

@@ -3,6 +3,7 @@
 //! Knows nothing about checks or facts. Quoting, output caps and privilege escalation
 //! (`sudo -n`) live here, once; callers hand over plain argv vectors and paths.
 
+pub mod image;
 pub mod known_hosts;
 pub mod local;
 pub mod ssh;
