@@ -204,6 +204,26 @@ pub(crate) fn unsupported(path: &Path, what: impl Into<String>) -> Error {
     }
 }
 
+/// Splits a read of `buf.len()` bytes at `offset` into pieces that each lie inside one block
+/// of `block` bytes, the unit a container's table maps (a VHD block, a VMDK grain, a qcow2
+/// cluster): `piece(index of the block, offset within it, the piece of buf)`.
+pub(crate) fn by_block(
+    offset: u64,
+    buf: &mut [u8],
+    block: u64,
+    mut piece: impl FnMut(u64, u64, &mut [u8]) -> Result<(), Error>,
+) -> Result<(), Error> {
+    let mut done = 0;
+    while done < buf.len() {
+        let at = offset + done as u64;
+        let within = at % block;
+        let n = ((block - within) as usize).min(buf.len() - done);
+        piece(at / block, within, &mut buf[done..done + n])?;
+        done += n;
+    }
+    Ok(())
+}
+
 /// Rejects a read of `len` bytes at `offset` that does not lie inside a `size`-byte disk.
 pub(crate) fn check_range(path: &Path, offset: u64, len: usize, size: u64) -> Result<(), Error> {
     if offset.checked_add(len as u64).is_none_or(|end| end > size) {

@@ -11,7 +11,7 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use super::{
-    be_u32, be_u64, check_range, corrupt, read_exact_at, unsupported, Error, TableCache,
+    be_u32, be_u64, by_block, check_range, corrupt, read_exact_at, unsupported, Error, TableCache,
     VirtualDisk,
 };
 
@@ -166,13 +166,9 @@ impl VirtualDisk for Qcow2 {
     fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<(), Error> {
         check_range(&self.path, offset, buf.len(), self.size)?;
         let cluster = 1u64 << self.cluster_bits;
-        let mut done = 0;
-        while done < buf.len() {
-            let at = offset + done as u64;
-            let within = at & (cluster - 1);
-            let n = ((cluster - within) as usize).min(buf.len() - done);
-            let part = &mut buf[done..done + n];
-            match self.host_cluster(at >> self.cluster_bits)? {
+        by_block(offset, buf, cluster, |index, within, part| {
+            let at = index * cluster + within;
+            match self.host_cluster(index)? {
                 None => part.fill(0),
                 Some(host) => {
                     read_exact_at(&self.file, &self.path, host + within, part).map_err(|_| {
@@ -186,8 +182,7 @@ impl VirtualDisk for Qcow2 {
                     })?
                 }
             }
-            done += n;
-        }
-        Ok(())
+            Ok(())
+        })
     }
 }

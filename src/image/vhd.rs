@@ -10,7 +10,8 @@ use std::sync::Arc;
 
 use super::raw::Raw;
 use super::{
-    be_u32, be_u64, check_range, corrupt, file_len, read_exact_at, unsupported, Error, VirtualDisk,
+    be_u32, be_u64, by_block, check_range, corrupt, file_len, read_exact_at, unsupported, Error,
+    VirtualDisk,
 };
 
 const SECTOR: u64 = 512;
@@ -134,15 +135,13 @@ impl VirtualDisk for Dynamic {
 
     fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<(), Error> {
         check_range(&self.path, offset, buf.len(), self.size)?;
-        let mut done = 0;
-        while done < buf.len() {
-            let at = offset + done as u64;
-            let within = at % self.block_bytes;
-            let n = ((self.block_bytes - within) as usize).min(buf.len() - done);
-            let part = &mut buf[done..done + n];
+        by_block(offset, buf, self.block_bytes, |index, within, part| {
             // In range: the table covers the whole size, checked at open.
-            match self.bat[(at / self.block_bytes) as usize] {
-                UNALLOCATED => part.fill(0),
+            match self.bat[index as usize] {
+                UNALLOCATED => {
+                    part.fill(0);
+                    Ok(())
+                }
                 sector => {
                     let data = u64::from(sector) * SECTOR + self.bitmap_bytes + within;
                     read_exact_at(&self.file, &self.path, data, part).map_err(|_| {
@@ -152,11 +151,9 @@ impl VirtualDisk for Dynamic {
                                 "the VHD block at sector {sector} lies past the end of the file"
                             ),
                         )
-                    })?;
+                    })
                 }
             }
-            done += n;
-        }
-        Ok(())
+        })
     }
 }

@@ -14,8 +14,8 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use super::{
-    check_range, corrupt, file_len, le_u32, le_u64, read_exact_at, unsupported, Error, TableCache,
-    VirtualDisk,
+    by_block, check_range, corrupt, file_len, le_u32, le_u64, read_exact_at, unsupported, Error,
+    TableCache, VirtualDisk,
 };
 
 const SECTOR: u64 = 512;
@@ -214,17 +214,13 @@ impl VirtualDisk for Vmdk {
 
     fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<(), Error> {
         check_range(&self.path, offset, buf.len(), self.size)?;
-        let mut done = 0;
-        while done < buf.len() {
-            let at = offset + done as u64;
-            let within = at % self.grain_bytes;
-            let n = ((self.grain_bytes - within) as usize).min(buf.len() - done);
-            let part = &mut buf[done..done + n];
-            match self.grain_sector(at / self.grain_bytes)? {
+        by_block(offset, buf, self.grain_bytes, |index, within, part| {
+            match self.grain_sector(index)? {
                 None => part.fill(0),
                 Some(sector) if self.compressed => {
                     let grain = self.inflate(sector)?;
-                    part.copy_from_slice(&grain[within as usize..within as usize + n]);
+                    let from = within as usize;
+                    part.copy_from_slice(&grain[from..from + part.len()]);
                 }
                 Some(sector) => {
                     read_exact_at(&self.file, &self.path, sector * SECTOR + within, part).map_err(
@@ -237,8 +233,7 @@ impl VirtualDisk for Vmdk {
                     )?
                 }
             }
-            done += n;
-        }
-        Ok(())
+            Ok(())
+        })
     }
 }
