@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{image_check, out_dir, read_summary, scan_fleet, Fleet};
+use common::{image_check, letter, out_dir, read_summary, scan_fleet, Fleet};
 
 const CHECKS: [&str; 16] = [
     "driver",
@@ -53,15 +53,6 @@ const MATRIX: &[(&str, &str, &str)] = &[
     // ESP and a BIOS boot partition: UEFI-Preferred).
     ("flatcar-ok", "WOWOOOOOOOOWOOOO", "warning"),
 ];
-
-fn letter(verdict: &str) -> char {
-    match verdict {
-        "OK" => 'O',
-        "WARNING" => 'W',
-        "FAILED" => 'F',
-        other => panic!("not a verdict: {other:?}"),
-    }
-}
 
 #[test]
 fn every_fixture_host_gets_its_expected_verdict_for_every_check() {

@@ -9,7 +9,7 @@ mod common;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use common::{image_check, out_dir, read_summary, Fleet};
+use common::{image_check, letter, out_dir, read_summary, Fleet};
 
 /// aws: the checks of `checks --profile aws`, in order.
 const AWS_CHECKS: &[&str] = &[
@@ -132,15 +132,6 @@ const PROFILES: [(&str, &str, &[&str], Matrix); 3] = [
     ("azure", "Microsoft Azure", AZURE_CHECKS, AZURE),
     ("gcp", "Google Cloud", GCP_CHECKS, GCP),
 ];
-
-fn letter(verdict: &str) -> char {
-    match verdict {
-        "OK" => 'O',
-        "WARNING" => 'W',
-        "FAILED" => 'F',
-        other => panic!("not a verdict: {other:?}"),
-    }
-}
 
 fn captures() -> Vec<String> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/captures");

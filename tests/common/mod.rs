@@ -198,3 +198,13 @@ pub fn scan_fleet(fleet: &Fleet, out: &Path, more: &[&str]) -> Output {
     args.extend_from_slice(more);
     image_check(&args)
 }
+
+/// A summary.csv or report verdict as one letter of a verdict matrix: O, W or F.
+pub fn letter(verdict: &str) -> char {
+    match verdict {
+        "OK" => 'O',
+        "WARNING" => 'W',
+        "FAILED" => 'F',
+        other => panic!("not a verdict: {other:?}"),
+    }
+}
