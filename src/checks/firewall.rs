@@ -39,8 +39,15 @@ fn evaluate(facts: &Facts, _: &Thresholds) -> Verdict {
     }
     match facts.sysv_services.get() {
         Ok(Some(services)) => {
-            // Where chkconfig answers, it is the boot-time truth of a SysV host.
-            unknown.clear();
+            // Where systemd is absent (no `systemctl is-enabled` answered), chkconfig is the
+            // boot-time truth of a SysV host; beside systemd it lists only SysV scripts.
+            if facts
+                .units_enabled
+                .values()
+                .all(|state| state.known().is_none())
+            {
+                unknown.clear();
+            }
             for name in ["iptables", "ip6tables"] {
                 if services.get(name) == Some(&true) {
                     active.push(format!("{name} is on at boot (chkconfig, runlevel 3)"));
@@ -97,6 +104,9 @@ mod tests {
     fn sysv_iptables_on_is_warning_and_sysv_answers_without_systemctl() {
         let mut f = compliant();
         f.active_units = Fact::unknown("`systemctl is-active ...`: command not found");
+        for state in f.units_enabled.values_mut() {
+            *state = Fact::unknown("`systemctl is-enabled`: command not found");
+        }
         f.sysv_services = Fact::Known(Some(
             [("iptables".to_string(), true), ("sshd".to_string(), true)].into(),
         ));
@@ -106,6 +116,16 @@ mod tests {
         );
         f.sysv_services = Fact::Known(Some([("iptables".to_string(), false)].into()));
         assert_eq!(verdict(&CHECK, &f).status, Status::Ok);
+    }
+
+    #[test]
+    fn chkconfig_beside_systemd_does_not_stand_in_for_the_active_units() {
+        let mut f = compliant();
+        f.active_units = Fact::unknown("not knowable from a disk image (nothing runs in it)");
+        f.sysv_services = Fact::Known(Some([("netconsole".to_string(), false)].into()));
+        let verdict = verdict(&CHECK, &f);
+        assert_eq!(verdict.code, 7099);
+        assert!(verdict.evidence.contains("not knowable from a disk image"));
     }
 
     #[test]

@@ -150,6 +150,15 @@ pub fn decide(boot: &BootFacts, mounts: &Fact<Vec<Mount>>, disk: Option<&str>) -
         (false, false) => BootMode::UefiPreferred,
         (false, true) => BootMode::Uefi,
         (true, false) => BootMode::Bios,
+        // A disk image, or a host whose firmware cannot be seen: an MBR disk without an
+        // EFI System Partition can only be started by BIOS.
+        (true, true) if only_mbr_partitions(boot) => {
+            bios.push(
+                "MBR partition table without an EFI System Partition: only BIOS can start it"
+                    .to_string(),
+            );
+            BootMode::Bios
+        }
         (true, true) if missing.is_empty() => BootMode::Unknown {
             reason: "no sign of UEFI or BIOS boot: no EFI System Partition, BIOS boot \
                      partition or EFI boot loader"
@@ -160,6 +169,16 @@ pub fn decide(boot: &BootFacts, mounts: &Fact<Vec<Mount>>, disk: Option<&str>) -
         },
     };
     Boot { mode, uefi, bios }
+}
+
+/// Whether the disk's partitions are all MBR entries (and there is at least one).
+fn only_mbr_partitions(boot: &BootFacts) -> bool {
+    boot.partitions.known().is_some_and(|partitions| {
+        !partitions.is_empty()
+            && partitions
+                .iter()
+                .all(|p| matches!(p.kind, PartitionType::Mbr(_)))
+    })
 }
 
 /// The firmware that started the running kernel, with the evidence.

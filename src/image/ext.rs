@@ -16,13 +16,22 @@ use std::sync::Arc;
 
 pub use ext4_view::FileType;
 
-use super::{le_u32, Error, VirtualDisk};
+use super::{le_u16, le_u32, Error, VirtualDisk};
 
 /// The superblock's magic number, at byte 56 of the superblock.
 const MAGIC: u16 = 0xEF53;
 const INCOMPAT_64BIT: u32 = 0x80;
 const INCOMPAT_EXTENTS: u32 = 0x40;
 const COMPAT_HAS_JOURNAL: u32 = 0x4;
+const RO_COMPAT_SPARSE_SUPER: u32 = 0x1;
+
+/// Whether `n` is a power of `base` (1 included).
+fn is_power_of(mut n: u64, base: u64) -> bool {
+    while n > 1 && n.is_multiple_of(base) {
+        n /= base;
+    }
+    n == 1
+}
 /// What errors name when they concern the file system as a whole, not one path.
 const FS: &str = "ext file system";
 
@@ -41,7 +50,78 @@ pub struct Superblock {
     pub uuid: String,
     /// The volume name, empty when none was set.
     pub label: String,
+    /// Blocks kept for root (`s_r_blocks_count`).
+    pub reserved_blocks: u64,
+    /// The layout statfs computes the metadata overhead from.
+    pub first_data_block: u32,
+    pub blocks_per_group: u32,
+    pub inodes_per_group: u32,
+    pub inode_size: u16,
+    pub reserved_gdt_blocks: u16,
+    /// Group descriptor size: `s_desc_size` with 64bit, else 32.
+    pub desc_size: u16,
+    /// `s_overhead_clusters`, set by newer mke2fs; 0 when the kernel must compute it.
+    pub overhead_blocks: u32,
+    /// Bytes of the internal journal, from the superblock's backup of its inode; 0 when
+    /// there is no backup.
+    pub journal_bytes: u64,
 }
+
+/// e2fsprogs' feature names (lib/e2p/feature.c) by (compat, incompat, ro_compat) word and
+/// bit, as `tune2fs -l` prints them.
+const FEATURE_NAMES: [&[(u32, &str)]; 3] = [
+    &[
+        (0x1, "dir_prealloc"),
+        (0x2, "imagic_inodes"),
+        (0x4, "has_journal"),
+        (0x8, "ext_attr"),
+        (0x10, "resize_inode"),
+        (0x20, "dir_index"),
+        (0x40, "lazy_bg"),
+        (0x80, "snapshot_bitmap"),
+        (0x100, "sparse_super2"),
+        (0x200, "fast_commit"),
+        (0x400, "stable_inodes"),
+        (0x800, "orphan_file"),
+    ],
+    &[
+        (0x1, "compression"),
+        (0x2, "filetype"),
+        (0x4, "needs_recovery"),
+        (0x8, "journal_dev"),
+        (0x10, "meta_bg"),
+        (0x40, "extent"),
+        (0x80, "64bit"),
+        (0x100, "mmp"),
+        (0x200, "flex_bg"),
+        (0x400, "ea_inode"),
+        (0x1000, "dirdata"),
+        (0x2000, "metadata_csum_seed"),
+        (0x4000, "large_dir"),
+        (0x8000, "inline_data"),
+        (0x10000, "encrypt"),
+        (0x20000, "casefold"),
+    ],
+    &[
+        (0x1, "sparse_super"),
+        (0x2, "large_file"),
+        (0x4, "btree_dir"),
+        (0x8, "huge_file"),
+        (0x10, "uninit_bg"),
+        (0x20, "dir_nlink"),
+        (0x40, "extra_isize"),
+        (0x80, "snapshot"),
+        (0x100, "quota"),
+        (0x200, "bigalloc"),
+        (0x400, "metadata_csum"),
+        (0x800, "replica"),
+        (0x1000, "read-only"),
+        (0x2000, "project"),
+        (0x4000, "shared_blocks"),
+        (0x8000, "verity"),
+        (0x10000, "orphan_present"),
+    ],
+];
 
 impl Superblock {
     /// Reads the superblock at byte 1024 of the file system.
@@ -88,7 +168,72 @@ impl Superblock {
                 &uuid[20..32]
             ),
             label: String::from_utf8_lossy(label).into_owned(),
+            reserved_blocks: pair(8, 0x154),
+            first_data_block: le_u32(&raw, 20),
+            blocks_per_group: le_u32(&raw, 32),
+            inodes_per_group: le_u32(&raw, 40),
+            inode_size: le_u16(&raw, 88),
+            reserved_gdt_blocks: le_u16(&raw, 0xCE),
+            desc_size: if wide { le_u16(&raw, 0xFE).max(32) } else { 32 },
+            overhead_blocks: le_u32(&raw, 0x248),
+            // s_jnl_blocks[15] and [16] are i_size_high and i_size when s_jnl_backup_type
+            // is EXT3_JNL_BACKUP_BLOCKS.
+            journal_bytes: if raw[0xFD] == 1 {
+                u64::from(le_u32(&raw, 0x10C + 15 * 4)) << 32
+                    | u64::from(le_u32(&raw, 0x10C + 16 * 4))
+            } else {
+                0
+            },
         })
+    }
+
+    /// The features set, named and ordered as `tune2fs -l` prints them: compat, incompat,
+    /// then ro_compat bits, each from the lowest; unknown bits are `FEATURE_C12`-style.
+    pub fn feature_names(&self) -> Vec<String> {
+        let words = [
+            (self.feature_compat, 'C'),
+            (self.feature_incompat, 'I'),
+            (self.feature_ro_compat, 'R'),
+        ];
+        let mut names = Vec::new();
+        for ((word, letter), known) in words.into_iter().zip(FEATURE_NAMES) {
+            for bit in 0..32 {
+                let mask = 1u32 << bit;
+                if word & mask == 0 {
+                    continue;
+                }
+                match known.iter().find(|(m, _)| *m == mask) {
+                    Some((_, name)) => names.push((*name).to_string()),
+                    None => names.push(format!("FEATURE_{letter}{bit}")),
+                }
+            }
+        }
+        names
+    }
+
+    /// Blocks statfs leaves out of the total (ext4_calculate_overhead): the superblock
+    /// copies, group descriptors, bitmaps and inode tables of each group, and the journal.
+    pub fn overhead(&self) -> u64 {
+        let journal = self.journal_bytes / self.block_size;
+        if self.overhead_blocks != 0 {
+            return u64::from(self.overhead_blocks);
+        }
+        let per_group = u64::from(self.blocks_per_group.max(1));
+        let groups = self
+            .blocks
+            .saturating_sub(u64::from(self.first_data_block))
+            .div_ceil(per_group);
+        let descriptor_blocks = (groups * u64::from(self.desc_size)).div_ceil(self.block_size);
+        let inode_table = (u64::from(self.inodes_per_group) * u64::from(self.inode_size))
+            .div_ceil(self.block_size);
+        let sparse = self.feature_ro_compat & RO_COMPAT_SPARSE_SUPER != 0;
+        let backups = (0..groups)
+            .filter(|&g| !sparse || g <= 1 || [3, 5, 7].iter().any(|&b| is_power_of(g, b)))
+            .count() as u64;
+        u64::from(self.first_data_block)
+            + backups * (1 + descriptor_blocks + u64::from(self.reserved_gdt_blocks))
+            + groups * (2 + inode_table)
+            + journal
     }
 
     /// The 64bit feature: block numbers above 2^32. Alibaba's import refuses it.
@@ -179,6 +324,12 @@ impl ExtFs {
         let cut = bytes.len() > limit;
         bytes.truncate(limit);
         Ok(Contents { bytes, cut })
+    }
+
+    /// The file at `path` (symlinks followed) as a reader that fetches its blocks as they
+    /// are read, for files too big to hold (an initramfs).
+    pub fn open_file(&self, path: &str) -> Result<impl Read, Error> {
+        self.fs.open(path).map_err(|err| ext(path, err))
     }
 
     /// The entries of the directory at `path`, sorted by name, without "." and "..".

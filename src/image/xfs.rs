@@ -42,6 +42,36 @@ pub struct Stat {
     /// Permission bits (0o7777).
     pub mode: u32,
     pub size: u64,
+    /// `di_flags`: [`FLAG_IMMUTABLE`], [`FLAG_APPEND`], ...
+    pub flags: u16,
+}
+
+/// `XFS_DIFLAG_IMMUTABLE`: what `lsattr` shows as `i`.
+pub const FLAG_IMMUTABLE: u16 = 0x0008;
+/// `XFS_DIFLAG_APPEND`: what `lsattr` shows as `a`.
+pub const FLAG_APPEND: u16 = 0x0010;
+
+/// The superblock's identity and counters, as blkid and statfs report them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Summary {
+    /// Lower-case, hyphenated, as blkid prints it.
+    pub uuid: String,
+    /// `sb_fname`; empty when none was set.
+    pub label: String,
+    pub block_size: u64,
+    /// `sb_dblocks`.
+    pub blocks: u64,
+    /// Blocks of an internal log (`sb_logblocks` when `sb_logstart` is set), which statfs
+    /// leaves out of the total.
+    pub log_blocks: u64,
+    /// `sb_fdblocks`: free data blocks.
+    pub free_blocks: u64,
+    /// `sb_icount` and `sb_ifree`: inodes allocated, and free among them.
+    pub inodes_allocated: u64,
+    pub inodes_free: u64,
+    /// `sb_imax_pct`: the share of the space inodes may take (0: no limit).
+    pub inode_max_percent: u8,
+    pub inodes_per_block_log: u32,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -82,6 +112,7 @@ struct Inode {
     format: u8,
     fork: Vec<u8>,
     extents: u32,
+    flags: u16,
 }
 
 impl Inode {
@@ -115,6 +146,7 @@ pub struct Xfs<'d> {
     start: u64,
     image: PathBuf,
     sb: Superblock,
+    summary: Summary,
 }
 
 impl<'d> Xfs<'d> {
@@ -124,21 +156,21 @@ impl<'d> Xfs<'d> {
         start: u64,
         image: &Path,
     ) -> Result<Option<Xfs<'d>>, Error> {
-        let mut sb = [0u8; 512];
-        disk.read_at(start, &mut sb)?;
-        if &sb[0..4] != SB_MAGIC {
+        let mut raw = [0u8; 512];
+        disk.read_at(start, &mut raw)?;
+        if &raw[0..4] != SB_MAGIC {
             return Ok(None);
         }
         let corrupt = |what: &str| Error::Corrupt {
             path: image.to_path_buf(),
             what: format!("XFS superblock: {what}"),
         };
-        let block_log = u32::from(sb[120]);
-        let inode_log = u32::from(sb[122]);
-        let inodes_per_block_log = u32::from(sb[123]);
-        let ag_block_log = u32::from(sb[124]);
-        let dir_block_log = u32::from(sb[192]);
-        let version = be16(&sb, 100) & 0x000f;
+        let block_log = u32::from(raw[120]);
+        let inode_log = u32::from(raw[122]);
+        let inodes_per_block_log = u32::from(raw[123]);
+        let ag_block_log = u32::from(raw[124]);
+        let dir_block_log = u32::from(raw[192]);
+        let version = be16(&raw, 100) & 0x000f;
         if !(9..=16).contains(&block_log)
             || !(8..=11).contains(&inode_log)
             || block_log < inode_log
@@ -156,8 +188,8 @@ impl<'d> Xfs<'d> {
                 what: format!("XFS version {version} (v4 and v5 are read)"),
             });
         }
-        let features2 = be32(&sb, 200);
-        let incompat = if v5 { be32(&sb, 216) } else { 0 };
+        let features2 = be32(&raw, 200);
+        let incompat = if v5 { be32(&raw, 216) } else { 0 };
         let ftype = if v5 {
             incompat & 0x1 != 0
         } else {
@@ -165,9 +197,9 @@ impl<'d> Xfs<'d> {
         };
         let sb = Superblock {
             block_size: 1 << block_log,
-            ag_blocks: u64::from(be32(&sb, 84)),
-            ag_count: u64::from(be32(&sb, 88)),
-            root: be64(&sb, 56),
+            ag_blocks: u64::from(be32(&raw, 84)),
+            ag_count: u64::from(be32(&raw, 88)),
+            root: be64(&raw, 56),
             inode_size: 1 << inode_log,
             inodes_per_block_log,
             ag_block_log,
@@ -178,12 +210,38 @@ impl<'d> Xfs<'d> {
         if sb.ag_blocks == 0 || sb.ag_blocks > 1 << ag_block_log || sb.ag_count == 0 {
             return Err(corrupt("AG size or count out of range"));
         }
+        let summary = Summary {
+            uuid: hyphenated_uuid(&raw[32..48]),
+            label: {
+                let name = &raw[108..120];
+                let end = name.iter().position(|b| *b == 0).unwrap_or(name.len());
+                String::from_utf8_lossy(&name[..end]).into_owned()
+            },
+            block_size: sb.block_size,
+            blocks: be64(&raw, 8),
+            log_blocks: if be64(&raw, 48) != 0 {
+                u64::from(be32(&raw, 96))
+            } else {
+                0
+            },
+            free_blocks: be64(&raw, 144),
+            inodes_allocated: be64(&raw, 128),
+            inodes_free: be64(&raw, 136),
+            inode_max_percent: raw[127],
+            inodes_per_block_log,
+        };
         Ok(Some(Xfs {
             disk,
             start,
             image: image.to_path_buf(),
             sb,
+            summary,
         }))
+    }
+
+    /// The superblock's UUID, label and counters.
+    pub fn summary(&self) -> &Summary {
+        &self.summary
     }
 
     fn corrupt(&self, what: String) -> Error {
@@ -241,6 +299,7 @@ impl<'d> Xfs<'d> {
             format: raw[5],
             fork: raw[core..fork_end].to_vec(),
             extents: be32(&raw, 76),
+            flags: be16(&raw, 90),
         })
     }
 
@@ -542,6 +601,7 @@ impl<'d> Xfs<'d> {
             kind: inode.kind(),
             mode: u32::from(inode.mode) & 0o7777,
             size: inode.size,
+            flags: inode.flags,
         }))
     }
 
@@ -560,6 +620,28 @@ impl<'d> Xfs<'d> {
             _ => self.read_extents(&inode, len)?,
         };
         Ok(Some((data, inode.size > cap)))
+    }
+
+    /// The file at `path` as a reader that fetches its blocks as they are read, for files
+    /// too big to hold (an initramfs); None when it does not exist.
+    pub fn open_file(&self, path: &str) -> Result<Option<FileReader<'_, 'd>>, Error> {
+        let Some(inode) = self.lookup(path, true)? else {
+            return Ok(None);
+        };
+        if inode.kind() != Kind::File {
+            return Err(self.corrupt(format!("{path} is not a regular file")));
+        }
+        let (extents, local) = match inode.format {
+            1 => (Vec::new(), Some(inode.fork.clone())),
+            _ => (self.extents(&inode)?, None),
+        };
+        Ok(Some(FileReader {
+            fs: self,
+            extents,
+            local,
+            size: inode.size,
+            position: 0,
+        }))
     }
 
     /// The target of the symlink at `path`; Ok(None) when `path` is not a symlink or does not
@@ -590,6 +672,93 @@ impl<'d> Xfs<'d> {
         names.sort();
         Ok(Some(names))
     }
+}
+
+/// A file being read: its extents, fetched a piece at a time ([`Xfs::open_file`]).
+pub struct FileReader<'x, 'd> {
+    fs: &'x Xfs<'d>,
+    extents: Vec<Extent>,
+    /// The data of a file kept inside its inode.
+    local: Option<Vec<u8>>,
+    size: u64,
+    position: u64,
+}
+
+/// The most one `read` fetches from the disk.
+const READ_PIECE: u64 = 1 << 20;
+
+impl std::io::Read for FileReader<'_, '_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.position >= self.size || buf.is_empty() {
+            return Ok(0);
+        }
+        let left = (self.size - self.position)
+            .min(buf.len() as u64)
+            .min(READ_PIECE);
+        if let Some(local) = &self.local {
+            // Bytes past the inline data (a size that claims more) read as zeros, as a hole.
+            let n = left as usize;
+            let piece = local.get(self.position as usize..).unwrap_or_default();
+            let copied = piece.len().min(n);
+            buf[..copied].copy_from_slice(&piece[..copied]);
+            buf[copied..n].fill(0);
+            self.position += n as u64;
+            return Ok(n);
+        }
+        let bs = self.fs.sb.block_size;
+        let block = self.position / bs;
+        let within = self
+            .extents
+            .iter()
+            .find(|e| block >= e.offset && block - e.offset < e.count);
+        let n = match within {
+            Some(extent) if !extent.unwritten => {
+                let extent_end = (extent.offset + extent.count).saturating_mul(bs);
+                let n = left.min(extent_end - self.position);
+                let byte = self
+                    .fs
+                    .block_byte(extent.block + (block - extent.offset))
+                    .map_err(std::io::Error::other)?
+                    + self.position % bs;
+                self.fs
+                    .disk
+                    .read_at(byte, &mut buf[..n as usize])
+                    .map_err(std::io::Error::other)?;
+                n
+            }
+            Some(extent) => {
+                let extent_end = (extent.offset + extent.count).saturating_mul(bs);
+                let n = left.min(extent_end - self.position);
+                buf[..n as usize].fill(0);
+                n
+            }
+            None => {
+                // A hole: zeros up to the next extent.
+                let next = self
+                    .extents
+                    .iter()
+                    .filter(|e| e.offset > block)
+                    .map(|e| e.offset.saturating_mul(bs))
+                    .min()
+                    .unwrap_or(u64::MAX);
+                let n = left.min(next - self.position);
+                buf[..n as usize].fill(0);
+                n
+            }
+        };
+        self.position += n;
+        Ok(n as usize)
+    }
+}
+
+/// A UUID as blkid prints it: lower-case hex in 8-4-4-4-12 groups.
+pub fn hyphenated_uuid(bytes: &[u8]) -> String {
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    [0..8, 8..12, 12..16, 16..20, 20..32]
+        .into_iter()
+        .filter_map(|r| hex.get(r))
+        .collect::<Vec<_>>()
+        .join("-")
 }
 
 /// The non-empty components of a path, `.` dropped.

@@ -208,3 +208,47 @@ pub fn letter(verdict: &str) -> char {
         other => panic!("not a verdict: {other:?}"),
     }
 }
+
+/// Runs a real tool (sfdisk, mke2fs, qemu-img, ...) to build a fixture; panics with its
+/// stderr when it fails.
+pub fn tool(program: &str, args: &[&str], stdin: Option<&str>) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(program)
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{program}: {e} (.ci/run installs it)"));
+    if let Some(text) = stdin {
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(text.as_bytes())
+            .unwrap();
+    }
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{program} {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// A `size`-byte sparse disk at `raw` whose MBR has one Linux partition from 1 MiB holding
+/// the file system image `fs` (made by mke2fs or mkfs.xfs on a file of its own).
+pub fn disk_with(raw: &Path, size: u64, fs: &Path) {
+    use std::io::{Seek, SeekFrom};
+    let file = std::fs::File::create(raw).unwrap();
+    file.set_len(size).unwrap();
+    tool(
+        "sfdisk",
+        &["-q", raw.to_str().unwrap()],
+        Some("label: dos\nstart=2048,type=83\n"),
+    );
+    let mut disk = std::fs::OpenOptions::new().write(true).open(raw).unwrap();
+    disk.seek(SeekFrom::Start(1 << 20)).unwrap();
+    std::io::copy(&mut std::fs::File::open(fs).unwrap(), &mut disk).unwrap();
+}
