@@ -6,7 +6,8 @@
 //! sparse and stream-optimized) or [`vhd`] (fixed and dynamic). [`partitions`] finds the
 //! partitions on a virtual disk, [`volumes`] what each holds (by magic number), [`lvm`] the
 //! linear logical volumes of an LVM2 physical volume, and [`ext`] and [`xfs`] (v4 and v5)
-//! read the file systems inside them.
+//! read the file systems inside them. [`initramfs`] lists the paths in an initramfs file
+//! (cpio archives, uncompressed or compressed) read from one of them.
 //!
 //! Not here: which files to read from an image or what they mean (that is `facts`), and
 //! answering a `Transport` from an image (to come, on top of [`ext`]).
@@ -16,6 +17,7 @@
 //! cannot be read is an [`Error`] naming the file and the structure, never a panic.
 
 pub mod ext;
+pub mod initramfs;
 pub mod lvm;
 pub mod partitions;
 pub mod qcow2;
