@@ -277,3 +277,210 @@ fn a_file_with_no_root_file_system_is_a_row_with_its_reason() {
         bad["reason"]
     );
 }
+
+/// An initramfs made by the real cpio from the listing the host's `lsinitrd` stand-in
+/// prints: an uncompressed early cpio (microcode) and the gzip-compressed main archive.
+fn initramfs_from_listing(host: &str, dir: &Path) -> Vec<u8> {
+    let script = std::fs::read_to_string(tree_of(host).join("usr/bin/lsinitrd")).unwrap();
+    let (early, main) = (dir.join("early"), dir.join("main"));
+    for root in [&early, &main] {
+        std::fs::create_dir_all(root).unwrap();
+    }
+    for line in script.lines() {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        let [mode, _, _, _, _, _, _, _, path] = fields.as_slice() else {
+            continue;
+        };
+        let root = if path.starts_with("kernel") || *path == "early_cpio" {
+            &early
+        } else {
+            &main
+        };
+        let at = root.join(path);
+        match mode.chars().next() {
+            Some('d') => std::fs::create_dir_all(&at).unwrap(),
+            Some('-') => {
+                std::fs::create_dir_all(at.parent().unwrap()).unwrap();
+                std::fs::write(&at, path.as_bytes()).unwrap();
+            }
+            _ => {}
+        }
+    }
+    let cpio = |root: &Path| -> Vec<u8> {
+        let listing = tool(
+            "sh",
+            &[
+                "-c",
+                "cd \"$0\" && find . | busybox cpio -o -H newc 2>/dev/null",
+                root.to_str().unwrap(),
+            ],
+            None,
+        );
+        listing.stdout
+    };
+    let mut image = cpio(&early);
+    let main_cpio = dir.join("main.cpio");
+    std::fs::write(&main_cpio, cpio(&main)).unwrap();
+    image.extend(tool("gzip", &["-c", main_cpio.to_str().unwrap()], None).stdout);
+    image
+}
+
+/// CentOS's default layout: /boot on partition 1, partition 2 an LVM physical volume whose
+/// root LV lies in two runs of extents (the PV of tests/data/image, made by LVM 2.03.16),
+/// swap on another LV. The collector reads the kernel's config and initramfs from /boot
+/// and the rest from the root LV, as the booted system would.
+#[test]
+fn an_lvm_root_with_boot_on_its_own_partition_is_read_as_the_system_mounts_it() {
+    use std::io::{Read, Seek, SeekFrom, Write};
+    let out = out_dir("image-lvm");
+    let kernel = "3.10.0-1160.el7.x86_64";
+    // The root tree, with the fstab this layout needs; /boot moves to its own file system.
+    let root = out.join("root");
+    tool(
+        "cp",
+        &[
+            "-a",
+            tree_of("centos7-ok").to_str().unwrap(),
+            root.to_str().unwrap(),
+        ],
+        None,
+    );
+    let boot = out.join("boot");
+    tool(
+        "mv",
+        &[root.join("boot").to_str().unwrap(), boot.to_str().unwrap()],
+        None,
+    );
+    std::fs::create_dir(root.join("boot")).unwrap();
+    std::fs::write(
+        boot.join(format!("initramfs-{kernel}.img")),
+        initramfs_from_listing("centos7-ok", &out),
+    )
+    .unwrap();
+    std::fs::write(
+        boot.join("grub2/grub.cfg"),
+        format!(
+            "set default=\"0\"\nmenuentry 'CentOS Linux ({kernel}) 7 (Core)' {{\n\tlinux16 /vmlinuz-{kernel} root=/dev/mapper/icimgtest-root ro console=ttyS0,115200n8\n\tinitrd16 /initramfs-{kernel}.img\n}}\n"
+        ),
+    )
+    .unwrap();
+    let boot_uuid = "5f1c4c3e-2b0a-4c1e-9a51-3d7c6b2a1e90";
+    std::fs::write(
+        root.join("etc/fstab"),
+        format!(
+            "/dev/mapper/icimgtest-root / ext4 defaults 0 0\nUUID={boot_uuid} /boot ext4 defaults 0 0\n/dev/mapper/icimgtest-swap swap swap defaults 0 0\n"
+        ),
+    )
+    .unwrap();
+    let (boot_fs, root_fs, swap) = (
+        out.join("boot.ext4"),
+        out.join("root.ext4"),
+        out.join("swap"),
+    );
+    tool(
+        "mke2fs",
+        &[
+            "-q",
+            "-F",
+            "-t",
+            "ext4",
+            "-O",
+            "^64bit",
+            "-U",
+            boot_uuid,
+            "-d",
+            boot.to_str().unwrap(),
+            boot_fs.to_str().unwrap(),
+            "16M",
+        ],
+        None,
+    );
+    tool(
+        "mke2fs",
+        &[
+            "-q",
+            "-F",
+            "-t",
+            "ext4",
+            "-O",
+            "^64bit",
+            "-d",
+            root.to_str().unwrap(),
+            root_fs.to_str().unwrap(),
+            "16M",
+        ],
+        None,
+    );
+    std::fs::File::create(&swap)
+        .unwrap()
+        .set_len(4 << 20)
+        .unwrap();
+    tool("mkswap", &["-q", swap.to_str().unwrap()], None);
+
+    // The PV: root's extents 0-1 are PE 0-1 and its 2-3 are PE 3-4; swap is PE 2.
+    let mut pv = Vec::new();
+    flate2::read::GzDecoder::new(
+        std::fs::File::open(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/image/lvm-pv-linear.img.gz"),
+        )
+        .unwrap(),
+    )
+    .read_to_end(&mut pv)
+    .unwrap();
+    const MIB: usize = 1 << 20;
+    let pe = |n: usize| MIB + n * 4 * MIB;
+    let root_bytes = std::fs::read(&root_fs).unwrap();
+    pv[pe(0)..pe(0) + 8 * MIB].copy_from_slice(&root_bytes[..8 * MIB]);
+    pv[pe(3)..pe(3) + 8 * MIB].copy_from_slice(&root_bytes[8 * MIB..]);
+    pv[pe(2)..pe(2) + 4 * MIB].copy_from_slice(&std::fs::read(&swap).unwrap());
+
+    let raw = out.join("centos-lvm.raw");
+    std::fs::File::create(&raw)
+        .unwrap()
+        .set_len(100 << 20)
+        .unwrap();
+    tool(
+        "sfdisk",
+        &["-q", raw.to_str().unwrap()],
+        Some("label: dos\nstart=2048,size=32768,type=83\nstart=34816,size=131072,type=8e\n"),
+    );
+    let mut disk = std::fs::OpenOptions::new().write(true).open(&raw).unwrap();
+    disk.seek(SeekFrom::Start(2048 * 512)).unwrap();
+    disk.write_all(&std::fs::read(&boot_fs).unwrap()).unwrap();
+    disk.seek(SeekFrom::Start(34816 * 512)).unwrap();
+    disk.write_all(&pv).unwrap();
+    drop(disk);
+    let vmdk = convert(
+        &raw,
+        &out.join("centos-lvm.vmdk"),
+        "vmdk",
+        &["-o", "subformat=streamOptimized"],
+    );
+
+    let rows = image_rows(&[vmdk], &out.join("reports"));
+    let row = &rows["centos-lvm.vmdk"];
+    let live = {
+        let live_dir = out.join("live");
+        let capture =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/captures/centos7-ok.json.gz");
+        image_check(&[
+            "evaluate",
+            "-o",
+            live_dir.to_str().unwrap(),
+            "-q",
+            capture.to_str().unwrap(),
+        ]);
+        read_summary(&live_dir).remove(0)
+    };
+    // The kernel's initramfs on /boot holds the virtio modules, as the live host's does.
+    assert_eq!(row["driver"], live["driver"], "{row:?}");
+    assert_eq!(row["driver"], "OK");
+    // fstab's mapper names and /boot's UUID are all found, and / is ext4 without 64bit.
+    assert_eq!(row["device_id"], "OK", "{row:?}");
+    assert_eq!(row["filesystem"], "OK", "{row:?}");
+    assert_eq!(row["partition_table"], "OK");
+    let json = std::fs::read_to_string(out.join("reports/centos-lvm.vmdk/image_check_report.json"))
+        .unwrap();
+    assert!(json.contains("/dev/mapper/icimgtest-root"), "{json}");
+    assert!(json.contains("\"boot_mode\": \"BIOS\""), "{json}");
+}

@@ -63,6 +63,11 @@ pub fn answer(system: &System, argv: &[String]) -> Result<CommandOutput, String>
         ["systemctl", "is-enabled", unit] => Ok(units::is_enabled(system, unit)),
         ["env", "LC_ALL=C", "chkconfig", "--list"] => Ok(printed(units::chkconfig_list(system))),
         ["ssh", "-V"] => ssh_version(system),
+        ["lsinitrd"] => {
+            let kernel = boot_entry::default_entry(system)?.kernel;
+            initramfs_listing(system, &format!("/boot/initramfs-{kernel}.img"))
+        }
+        ["lsinitramfs", image] => initramfs_listing(system, image),
         _ if installed(system, program).is_none() => Ok(not_installed(program)),
         _ => Err("not knowable from a disk image (nothing runs in it)".to_string()),
     }
@@ -460,6 +465,19 @@ fn openssh_version_in(bytes: &[u8]) -> Option<String> {
         }
     }
     best.map(|(_, version)| version)
+}
+
+/// The paths inside the initramfs at `path`, one per line, as lsinitrd lists them.
+fn initramfs_listing(system: &System, path: &str) -> Result<CommandOutput, String> {
+    let (fs, inner) = system.fs_for(path).map_err(|e| e.to_string())?;
+    let reader = fs.open_file(&inner).map_err(|e| e.to_string())?;
+    let paths = crate::image::initramfs::paths(reader).map_err(|e| format!("{path}: {e}"))?;
+    let mut text = String::new();
+    for line in paths {
+        text.push_str(&line);
+        text.push('\n');
+    }
+    Ok(printed(text))
 }
 
 #[cfg(test)]

@@ -129,6 +129,20 @@ impl Fs<'_> {
         })
     }
 
+    /// The file at `path` as a reader, for files read in pieces.
+    pub fn open_file(&self, path: &str) -> Result<Box<dyn std::io::Read + '_>, ReadError> {
+        match self {
+            Fs::Ext(fs) => Ok(Box::new(
+                fs.open_file(path).map_err(|e| from_image(path, e))?,
+            )),
+            Fs::Xfs(fs) => Ok(Box::new(
+                fs.open_file(path)
+                    .map_err(|e| other(path, e))?
+                    .ok_or_else(|| ReadError::NotFound(path.to_string()))?,
+            )),
+        }
+    }
+
     pub fn stat(&self, path: &str) -> Result<FileStat, ReadError> {
         match self {
             Fs::Ext(fs) => {
