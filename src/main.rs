@@ -233,6 +233,9 @@ struct ImageArgs {
     /// Target clouds, as for scan: alibaba (default), aws, azure, gcp, all, or a comma list.
     #[arg(long, default_value = "alibaba")]
     profile: String,
+    /// Images read at once (default: the number of CPUs).
+    #[arg(short = 'j', long)]
+    jobs: Option<usize>,
     /// Print nothing but errors.
     #[arg(short, long)]
     quiet: bool,
@@ -870,34 +873,45 @@ async fn run_image(args: ImageArgs) -> anyhow::Result<ExitCode> {
     let started = chrono::Local::now();
     let _lock = RunLock::acquire(&args.output).map_err(UsageError)?;
     let thresholds = args.thresholds.apply(Thresholds::default());
-    let mut rows = Vec::new();
-    for file in &args.files {
-        let host = HostId {
-            name: file.file_name().map_or_else(
-                || file.display().to_string(),
-                |n| n.to_string_lossy().into_owned(),
-            ),
-            address: file.display().to_string(),
-        };
-        let row = match ImageTransport::open(file, args.format) {
-            Ok(image) => {
-                let facts = facts::collect(&image).await;
-                scan::report_host(
-                    &host,
-                    facts,
-                    &thresholds,
-                    &args.output,
-                    None,
-                    false,
-                    &profiles,
-                )
-            }
-            Err(reason) => {
-                scan::unreachable_row(&host, &format!("cannot read the image: {reason}"))
-            }
-        };
-        rows.push(row);
-    }
+    let progress = scan::progress_bar(args.files.len(), !args.quiet, "images");
+    let jobs = args.jobs.unwrap_or_else(|| {
+        std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get)
+    });
+    let check = |file: &PathBuf| {
+        let (progress, thresholds, profiles) = (&progress, &thresholds, &profiles);
+        let (output, format, file) = (&args.output, args.format, file.clone());
+        async move {
+            let host = HostId {
+                name: file.file_name().map_or_else(
+                    || file.display().to_string(),
+                    |n| n.to_string_lossy().into_owned(),
+                ),
+                address: file.display().to_string(),
+            };
+            // Opening reads the partition table and superblocks: blocking file reads.
+            let opened = tokio::task::spawn_blocking(move || ImageTransport::open(&file, format))
+                .await
+                .unwrap_or_else(|e| Err(format!("the image reader failed: {e}")));
+            let row = match opened {
+                Ok(image) => {
+                    let facts = facts::collect(&image).await;
+                    scan::report_host(&host, facts, thresholds, output, None, false, profiles)
+                }
+                Err(reason) => {
+                    scan::unreachable_row(&host, &format!("cannot read the image: {reason}"))
+                }
+            };
+            progress.inc(1);
+            row
+        }
+    };
+    use futures_util::StreamExt;
+    let rows: Vec<_> = futures_util::stream::iter(args.files.iter())
+        .map(check)
+        .buffered(jobs.max(1))
+        .collect()
+        .await;
+    progress.finish_and_clear();
     let fleet = Fleet {
         dir: &args.output,
         record: run_record(

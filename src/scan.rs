@@ -357,6 +357,23 @@ async fn stopped(mut stop: watch::Receiver<bool>) {
     }
 }
 
+/// A bar of `len` steps on stderr (hidden unless `visible`): `[====] 3/10 hosts  0:02  msg`.
+pub fn progress_bar(len: usize, visible: bool, unit: &str) -> ProgressBar {
+    let progress = ProgressBar::with_draw_target(
+        Some(len as u64),
+        if visible {
+            ProgressDrawTarget::stderr()
+        } else {
+            ProgressDrawTarget::hidden()
+        },
+    );
+    let template = format!("{{bar:40}} {{pos}}/{{len}} {unit}  {{elapsed}}  {{msg}}");
+    if let Ok(style) = ProgressStyle::with_template(&template) {
+        progress.set_style(style);
+    }
+    progress
+}
+
 /// Scans every target and returns one row per target, in inventory order. When `stop` turns
 /// true, no new host is started, hosts in flight get [`STOP_GRACE`] to finish, and every host
 /// without a result is marked interrupted.
@@ -367,18 +384,7 @@ pub async fn scan(
     journal: &Journal,
     done: HashMap<usize, SummaryRow>,
 ) -> Vec<SummaryRow> {
-    let progress = ProgressBar::with_draw_target(
-        Some(targets.len() as u64),
-        if options.progress {
-            ProgressDrawTarget::stderr()
-        } else {
-            ProgressDrawTarget::hidden()
-        },
-    );
-    if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} hosts  {elapsed}  {msg}")
-    {
-        progress.set_style(style);
-    }
+    let progress = progress_bar(targets.len(), options.progress, "hosts");
     let ctx = Arc::new(SshContext::with_inventory(targets));
     let options = Arc::new(ScanOptions {
         concurrency: options.concurrency.max(1),
