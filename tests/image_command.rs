@@ -9,7 +9,7 @@ mod common;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use common::{disk_with, image_check, out_dir, read_summary, rows_by_host, tool};
+use common::{disk_with, ext_disk, image_check, out_dir, read_summary, rows_by_host, tool};
 
 fn tree_of(host: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -19,16 +19,9 @@ fn tree_of(host: &str) -> PathBuf {
 
 /// A 200 MiB disk: an MBR, partition 1 an ext4 (with `options`) made from `host`'s tree.
 fn ext4_disk_of(host: &str, dir: &Path, name: &str, options: &[&str]) -> PathBuf {
-    let fs = dir.join(format!("{name}.ext4"));
-    let _ = std::fs::remove_file(&fs);
-    let mut args = vec!["-q", "-F", "-t", "ext4"];
-    args.extend_from_slice(options);
-    let tree = tree_of(host);
-    args.extend(["-d", tree.to_str().unwrap(), fs.to_str().unwrap(), "150M"]);
-    tool("mke2fs", &args, None);
-    let raw = dir.join(format!("{name}.raw"));
-    disk_with(&raw, 200 << 20, &fs);
-    raw
+    let mut all = vec!["-t", "ext4"];
+    all.extend_from_slice(options);
+    ext_disk(&tree_of(host), dir, name, &all, "150M", 200 << 20)
 }
 
 /// The same as [`ext4_disk_of`] with XFS, through a protofile of the tree (files, folders
@@ -107,26 +100,6 @@ fn image_rows(files: &[PathBuf], dir: &Path) -> HashMap<String, HashMap<String, 
     rows_by_host(dir)
 }
 
-/// The verdict columns of a summary row.
-const CHECKS: [&str; 16] = [
-    "driver",
-    "shadow",
-    "selinux",
-    "qemu_ga",
-    "network",
-    "ssh",
-    "firewall",
-    "filesystem",
-    "device_id",
-    "root",
-    "passwd",
-    "partition_table",
-    "lib",
-    "disk_size",
-    "disk_usage",
-    "inode_usage",
-];
-
 #[test]
 fn every_container_format_gives_the_same_report_as_the_raw_disk() {
     let out = out_dir("image-formats");
@@ -134,39 +107,32 @@ fn every_container_format_gives_the_same_report_as_the_raw_disk() {
     let xfs = xfs_disk_of("rocky9-ok", &out, "xfs");
     let mut files = vec![ext4.clone(), xfs.clone()];
     for (raw, stem) in [(&ext4, "ext4"), (&xfs, "xfs")] {
-        files.push(convert(
-            raw,
-            &out.join(format!("{stem}.qcow2")),
-            "qcow2",
-            &[],
-        ));
-        files.push(convert(
-            raw,
-            &out.join(format!("{stem}-v2.qcow2")),
-            "qcow2",
-            &["-o", "compat=0.10,cluster_size=4096"],
-        ));
-        files.push(convert(raw, &out.join(format!("{stem}.vmdk")), "vmdk", &[]));
-        files.push(convert(
-            raw,
-            &out.join(format!("{stem}-stream.vmdk")),
-            "vmdk",
-            &["-o", "subformat=streamOptimized"],
-        ));
-        files.push(convert(raw, &out.join(format!("{stem}.vhd")), "vpc", &[]));
-        files.push(convert(
-            raw,
-            &out.join(format!("{stem}-fixed.vhd")),
-            "vpc",
-            &["-o", "subformat=fixed"],
-        ));
+        let conversions: [(&str, &str, &[&str]); 6] = [
+            ("qcow2", "qcow2", &[]),
+            (
+                "-v2.qcow2",
+                "qcow2",
+                &["-o", "compat=0.10,cluster_size=4096"],
+            ),
+            ("vmdk", "vmdk", &[]),
+            ("-stream.vmdk", "vmdk", &["-o", "subformat=streamOptimized"]),
+            ("vhd", "vpc", &[]),
+            ("-fixed.vhd", "vpc", &["-o", "subformat=fixed"]),
+        ];
+        for (suffix, format, options) in conversions {
+            let name = match suffix.strip_prefix('-') {
+                Some(rest) => format!("{stem}-{rest}"),
+                None => format!("{stem}.{suffix}"),
+            };
+            files.push(convert(raw, &out.join(name), format, options));
+        }
     }
     let rows = image_rows(&files, &out.join("reports"));
     let columns = |row: &HashMap<String, String>| -> Vec<String> {
         ["platform", "os_version", "architecture", "reason"]
-            .iter()
-            .chain(CHECKS.iter())
-            .map(|c| row[*c].clone())
+            .into_iter()
+            .chain(image_check::checks::names())
+            .map(|c| row[c].clone())
             .collect()
     };
     for file in &files {

@@ -8,7 +8,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{disk_with, out_dir, tool};
+use common::{disk_with, ext_disk, out_dir, tool};
 use image_check::facts::{blkid, df, services, tune2fs};
 use image_check::transport::image::ImageTransport;
 use image_check::transport::{Command, Transport};
@@ -83,14 +83,15 @@ fn ext_superblocks_answer_tune2fs_blkid_and_df_as_the_real_tools_read_them() {
     let dir = out_dir("image-oracle-ext");
     let tree = root_tree(&dir);
     for (index, options) in variants.iter().enumerate() {
-        let fs = dir.join(format!("fs{index}.img"));
-        let raw = dir.join(format!("disk{index}.raw"));
-        let _ = std::fs::remove_file(&fs);
-        let mut args = vec!["-q", "-F"];
-        args.extend_from_slice(options);
-        args.extend(["-d", tree.to_str().unwrap(), fs.to_str().unwrap(), "40M"]);
-        tool("mke2fs", &args, None);
-        disk_with(&raw, 64 << 20, &fs);
+        let raw = ext_disk(
+            &tree,
+            &dir,
+            &format!("disk{index}"),
+            options,
+            "40M",
+            64 << 20,
+        );
+        let fs = dir.join(format!("disk{index}.ext"));
         let image = ImageTransport::open(&raw, None).unwrap();
 
         let real =
@@ -150,26 +151,14 @@ fn ext_superblocks_answer_tune2fs_blkid_and_df_as_the_real_tools_read_them() {
 fn an_ext4_with_inline_data_is_refused_in_one_line_that_names_the_feature() {
     let dir = out_dir("image-oracle-inline");
     let tree = root_tree(&dir);
-    let fs = dir.join("fs.img");
-    let _ = std::fs::remove_file(&fs);
-    tool(
-        "mke2fs",
-        &[
-            "-q",
-            "-F",
-            "-t",
-            "ext4",
-            "-O",
-            "inline_data",
-            "-d",
-            tree.to_str().unwrap(),
-            fs.to_str().unwrap(),
-            "16M",
-        ],
-        None,
+    let raw = ext_disk(
+        &tree,
+        &dir,
+        "disk",
+        &["-t", "ext4", "-O", "inline_data"],
+        "16M",
+        24 << 20,
     );
-    let raw = dir.join("disk.raw");
-    disk_with(&raw, 24 << 20, &fs);
     let error = ImageTransport::open(&raw, None).err().unwrap();
     assert!(!error.contains('\n'), "{error}");
     assert!(error.starts_with("no root file system"), "{error}");
@@ -358,23 +347,7 @@ fn unit_states_equal_systemctl_root_is_enabled_on_generated_trees() {
                 .unwrap();
             }
         }
-        let fs = tree.join("fs.img");
-        tool(
-            "mke2fs",
-            &[
-                "-q",
-                "-F",
-                "-t",
-                "ext4",
-                "-d",
-                root.to_str().unwrap(),
-                fs.to_str().unwrap(),
-                "16M",
-            ],
-            None,
-        );
-        let raw = tree.join("disk.raw");
-        disk_with(&raw, 24 << 20, &fs);
+        let raw = ext_disk(&root, &tree, "disk", &["-t", "ext4"], "16M", 24 << 20);
         let image = ImageTransport::open(&raw, None).unwrap();
         for unit in &units {
             let real = std::process::Command::new("systemctl")

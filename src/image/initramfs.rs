@@ -483,13 +483,18 @@ impl<'a> Input<'a> {
     }
 }
 
+/// `Read::read` of a reader whose buffer is the truth: what `fill_buf` holds, copied.
+fn read_buffered(reader: &mut impl BufRead, out: &mut [u8]) -> io::Result<usize> {
+    let buf = reader.fill_buf()?;
+    let len = buf.len().min(out.len());
+    out[..len].copy_from_slice(&buf[..len]);
+    reader.consume(len);
+    Ok(len)
+}
+
 impl Read for Input<'_> {
     fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-        let buf = self.fill_buf()?;
-        let len = buf.len().min(out.len());
-        out[..len].copy_from_slice(&buf[..len]);
-        self.consume(len);
-        Ok(len)
+        read_buffered(self, out)
     }
 }
 
@@ -666,11 +671,7 @@ impl<'a> Decompressed<'a> {
 
 impl Read for Decompressed<'_> {
     fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-        let buf = self.fill_buf()?;
-        let len = buf.len().min(out.len());
-        out[..len].copy_from_slice(&buf[..len]);
-        self.consume(len);
-        Ok(len)
+        read_buffered(self, out)
     }
 }
 

@@ -252,3 +252,25 @@ pub fn disk_with(raw: &Path, size: u64, fs: &Path) {
     disk.seek(SeekFrom::Start(1 << 20)).unwrap();
     std::io::copy(&mut std::fs::File::open(fs).unwrap(), &mut disk).unwrap();
 }
+
+/// An ext file system made by `mke2fs OPTIONS -d TREE` in `dir/NAME.ext` (`fs_size`, as
+/// mke2fs reads sizes), then put on a `disk_size`-byte MBR disk `dir/NAME.raw` by
+/// [`disk_with`]; returns the disk.
+pub fn ext_disk(
+    tree: &Path,
+    dir: &Path,
+    name: &str,
+    options: &[&str],
+    fs_size: &str,
+    disk_size: u64,
+) -> PathBuf {
+    let fs = dir.join(format!("{name}.ext"));
+    let _ = std::fs::remove_file(&fs);
+    let mut args = vec!["-q", "-F"];
+    args.extend_from_slice(options);
+    args.extend(["-d", tree.to_str().unwrap(), fs.to_str().unwrap(), fs_size]);
+    tool("mke2fs", &args, None);
+    let raw = dir.join(format!("{name}.raw"));
+    disk_with(&raw, disk_size, &fs);
+    raw
+}
