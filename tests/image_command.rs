@@ -450,3 +450,79 @@ fn an_lvm_root_with_boot_on_its_own_partition_is_read_as_the_system_mounts_it() 
     assert!(json.contains("/dev/mapper/icimgtest-root"), "{json}");
     assert!(json.contains("\"boot_mode\": \"BIOS\""), "{json}");
 }
+
+/// A GPT disk with an EFI System Partition (FAT, made by mkfs.vfat) mounted by its serial
+/// in fstab: the image boots by UEFI, so GPT is WARNING 12003 (import with BootMode=UEFI),
+/// and blkid finds the ESP's UUID as blkid prints a FAT serial.
+#[test]
+fn a_gpt_image_with_an_esp_boots_by_uefi_and_its_fat_serial_is_found() {
+    use std::io::{Seek, SeekFrom, Write};
+    let out = out_dir("image-uefi");
+    let root = out.join("root");
+    tool(
+        "cp",
+        &[
+            "-a",
+            tree_of("debian12-ok").to_str().unwrap(),
+            root.to_str().unwrap(),
+        ],
+        None,
+    );
+    let esp = out.join("esp.fat");
+    let _ = std::fs::remove_file(&esp);
+    tool(
+        "mkfs.vfat",
+        &["-C", "-i", "1a2b3c4d", esp.to_str().unwrap(), "32768"],
+        None,
+    );
+    std::fs::write(
+        root.join("etc/fstab"),
+        "UUID=0f3e7b1c-5d2a-4e6f-8a9b-1c2d3e4f5a6b / ext4 errors=remount-ro 0 1\nUUID=1A2B-3C4D /boot/efi vfat umask=0077 0 1\n",
+    )
+    .unwrap();
+    let root_fs = out.join("root.ext4");
+    let _ = std::fs::remove_file(&root_fs);
+    tool(
+        "mke2fs",
+        &[
+            "-q",
+            "-F",
+            "-t",
+            "ext4",
+            "-O",
+            "^64bit",
+            "-U",
+            "0f3e7b1c-5d2a-4e6f-8a9b-1c2d3e4f5a6b",
+            "-d",
+            root.to_str().unwrap(),
+            root_fs.to_str().unwrap(),
+            "100M",
+        ],
+        None,
+    );
+    let raw = out.join("uefi.raw");
+    std::fs::File::create(&raw)
+        .unwrap()
+        .set_len(200 << 20)
+        .unwrap();
+    tool(
+        "sfdisk",
+        &["-q", raw.to_str().unwrap()],
+        Some("label: gpt\nstart=2048,size=65536,type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B\nstart=67584,size=204800,type=0FC63DAF-8483-4772-8E79-3D69D8477DE4\n"),
+    );
+    let mut disk = std::fs::OpenOptions::new().write(true).open(&raw).unwrap();
+    disk.seek(SeekFrom::Start(2048 * 512)).unwrap();
+    disk.write_all(&std::fs::read(&esp).unwrap()).unwrap();
+    disk.seek(SeekFrom::Start(67584 * 512)).unwrap();
+    disk.write_all(&std::fs::read(&root_fs).unwrap()).unwrap();
+    drop(disk);
+    let qcow2 = convert(&raw, &out.join("uefi.qcow2"), "qcow2", &[]);
+    let rows = image_rows(&[qcow2], &out.join("reports"));
+    let row = &rows["uefi.qcow2"];
+    assert_eq!(row["partition_table"], "WARNING", "{row:?}");
+    assert_eq!(row["device_id"], "OK", "{row:?}");
+    let json =
+        std::fs::read_to_string(out.join("reports/uefi.qcow2/image_check_report.json")).unwrap();
+    assert!(json.contains("\"boot_mode\": \"UEFI\""), "{json}");
+    assert!(json.contains("12003"), "{json}");
+}
