@@ -342,3 +342,6 @@ impl<T> TableCache<T> {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod hostile_tests;
