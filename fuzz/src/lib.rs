@@ -33,3 +33,65 @@ pub fn assert_one_line(what: &str, message: &str) {
         "{what} spans several lines: {message:?}"
     );
 }
+
+/// The fuzz input as a virtual disk held in memory, for the readers of what lies inside a
+/// disk (partition tables, LVM, file systems).
+pub struct MemoryDisk(pub Vec<u8>);
+
+impl image_check::image::VirtualDisk for MemoryDisk {
+    fn size(&self) -> u64 {
+        self.0.len() as u64
+    }
+
+    fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<(), image_check::image::Error> {
+        let start = usize::try_from(offset).ok();
+        let piece = start
+            .and_then(|start| Some((start, start.checked_add(buf.len())?)))
+            .and_then(|(start, end)| self.0.get(start..end));
+        match piece {
+            Some(bytes) => {
+                buf.copy_from_slice(bytes);
+                Ok(())
+            }
+            None => Err(image_check::image::Error::OutOfRange {
+                path: "fuzz input".into(),
+                offset,
+                len: buf.len(),
+                size: self.size(),
+            }),
+        }
+    }
+}
+
+/// The fuzz input written to a scratch file (one per process, rewritten for every input),
+/// for the container readers, which read a host file.
+pub fn image_file(data: &[u8]) -> std::path::PathBuf {
+    let path = std::env::temp_dir().join(format!("image_check-fuzz-{}.img", std::process::id()));
+    std::fs::write(&path, data).expect("the fuzz scratch file");
+    path
+}
+
+/// Reads every byte of a virtual disk a container reader opened, in reads of a few sizes and
+/// alignments, and then past its end: only errors may come back, never a panic, and a read
+/// past the end is always an error. At most `limit` bytes are read.
+pub fn read_through(disk: &dyn image_check::image::VirtualDisk, limit: u64) {
+    let size = disk.size();
+    let mut buf = vec![0u8; 70_001];
+    let mut offset = 0u64;
+    let mut step = 0usize;
+    while offset < size.min(limit) {
+        let len = [512usize, 4096, 70_001, 1][step % 4].min((size - offset) as usize);
+        if disk.read_at(offset, &mut buf[..len]).is_err() {
+            break;
+        }
+        offset += len as u64;
+        step += 1;
+    }
+    assert!(disk.read_at(size, &mut buf[..1]).is_err(), "a read past the end");
+    assert!(disk.read_at(u64::MAX, &mut buf[..1]).is_err(), "a read at u64::MAX");
+}
+
+/// Asserts that an image reader's error is one line (it becomes one report row).
+pub fn assert_error_line(what: &str, err: &image_check::image::Error) {
+    assert_one_line(what, &err.to_string());
+}

@@ -130,14 +130,14 @@ impl Superblock {
         disk.read_at(1024, &mut raw)?;
         if u16::from_le_bytes([raw[56], raw[57]]) != MAGIC {
             return Err(fs_error(
-                "/",
+                FS,
                 "no ext2/3/4 superblock (magic 0xEF53) at byte 1024",
             ));
         }
         let log_block = le_u32(&raw, 24);
         if log_block > 6 {
             return Err(fs_error(
-                "/",
+                FS,
                 format!("a block size of 1024 << {log_block} bytes"),
             ));
         }
@@ -305,6 +305,7 @@ impl ExtFs {
     /// Opens the file system that fills `disk` (a partition, or a whole unpartitioned disk).
     pub fn open(disk: Arc<dyn VirtualDisk>) -> Result<ExtFs, Error> {
         let superblock = Superblock::read(disk.as_ref())?;
+        check_layout(disk.as_ref(), &superblock)?;
         let fs = ext4_view::Ext4::load(Box::new(Reader(disk))).map_err(|err| ext(FS, err))?;
         Ok(ExtFs { fs, superblock })
     }
@@ -371,6 +372,54 @@ impl ExtFs {
             .map_err(|err| ext(path, err))?;
         Ok(Stat::from(&meta))
     }
+}
+
+/// Refuses a superblock whose group layout cannot be, before `ext4-view` sizes its table of
+/// group descriptors by it (a `Vec` of one entry per group, allocated up front: a wild
+/// block count or a tiny group size would ask for gigabytes). Without meta_bg, which is
+/// refused, the descriptors of every group lie in the first group; and the file system lies
+/// in its volume. Both hold for anything mke2fs makes.
+fn check_layout(disk: &dyn VirtualDisk, superblock: &Superblock) -> Result<(), Error> {
+    let mut raw = [0u8; 1024];
+    disk.read_at(1024, &mut raw)?;
+    let first_data_block = u64::from(le_u32(&raw, 0x14));
+    let blocks_per_group = u64::from(le_u32(&raw, 0x20));
+    let inodes_per_group = u64::from(le_u32(&raw, 0x28));
+    let descriptor = if superblock.is_64bit() {
+        u64::from(u16::from_le_bytes([raw[0xfe], raw[0xff]]))
+    } else {
+        32
+    };
+    let block_size = superblock.block_size;
+    let blocks = superblock.blocks;
+    if blocks.saturating_mul(block_size) > disk.size() {
+        return Err(fs_error(
+            FS,
+            format!(
+                "{blocks} blocks of {block_size} bytes do not fit in the {}-byte volume",
+                disk.size()
+            ),
+        ));
+    }
+    if blocks_per_group == 0 || inodes_per_group == 0 || inodes_per_group > 8 * block_size {
+        return Err(fs_error(
+            FS,
+            format!("{blocks_per_group} blocks and {inodes_per_group} inodes per group"),
+        ));
+    }
+    let groups = blocks
+        .saturating_sub(first_data_block)
+        .div_ceil(blocks_per_group);
+    if groups.saturating_mul(descriptor) > blocks_per_group * block_size {
+        return Err(fs_error(
+            FS,
+            format!(
+                "the descriptors of {groups} groups do not fit in a group of \
+                 {blocks_per_group} blocks"
+            ),
+        ));
+    }
+    Ok(())
 }
 
 impl From<&ext4_view::Metadata> for Stat {

@@ -348,3 +348,6 @@ impl<T> TableCache<T> {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod hostile_tests;

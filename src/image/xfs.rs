@@ -25,6 +25,13 @@ const MAX_SYMLINKS: usize = 40;
 const MAX_EXTENTS: usize = 1 << 20;
 /// Largest B+tree depth XFS builds for a data fork.
 const MAX_BTREE_LEVELS: u16 = 9;
+/// B+tree blocks read for one data fork: enough for [`MAX_EXTENTS`] in full leaves of the
+/// smallest block size, and a bound on a tree whose nodes share or repeat children.
+const MAX_BTREE_BLOCKS: usize = 1 << 16;
+/// Bytes of directory blocks read for one directory: a folder of a million long names fits.
+const MAX_DIR_BYTES: u64 = 256 << 20;
+/// Largest directory block XFS makes (mkfs.xfs -n size=64k).
+const MAX_DIR_BLOCK_LOG: u32 = 16;
 
 /// The kind of an inode, from its mode.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -177,7 +184,7 @@ impl<'d> Xfs<'d> {
             || inodes_per_block_log != block_log - inode_log
             || ag_block_log == 0
             || ag_block_log > 31
-            || dir_block_log > 8
+            || block_log + dir_block_log > MAX_DIR_BLOCK_LOG
         {
             return Err(corrupt("block, inode or AG sizes out of range"));
         }
@@ -188,6 +195,7 @@ impl<'d> Xfs<'d> {
                 what: format!("XFS version {version} (v4 and v5 are read)"),
             });
         }
+        let blocks = be64(&raw, 8);
         let features2 = be32(&raw, 200);
         let incompat = if v5 { be32(&raw, 216) } else { 0 };
         let ftype = if v5 {
@@ -210,6 +218,24 @@ impl<'d> Xfs<'d> {
         if sb.ag_blocks == 0 || sb.ag_blocks > 1 << ag_block_log || sb.ag_count == 0 {
             return Err(corrupt("AG size or count out of range"));
         }
+        // The AGs hold the file system's blocks, the last one may be short; and all of them
+        // lie in the volume, so that a wild AG count is caught here, not at some read.
+        if blocks == 0
+            || blocks > sb.ag_count * sb.ag_blocks
+            || blocks <= (sb.ag_count - 1) * sb.ag_blocks
+        {
+            return Err(corrupt(&format!(
+                "{} AGs of {} blocks do not make its {blocks} blocks",
+                sb.ag_count, sb.ag_blocks
+            )));
+        }
+        let room = disk.size().saturating_sub(start);
+        if blocks.saturating_mul(sb.block_size) > room {
+            return Err(corrupt(&format!(
+                "its {blocks} blocks of {} bytes do not fit in the {room}-byte volume",
+                sb.block_size
+            )));
+        }
         let summary = Summary {
             uuid: hyphenated_uuid(&raw[32..48]),
             label: {
@@ -218,7 +244,7 @@ impl<'d> Xfs<'d> {
                 String::from_utf8_lossy(&name[..end]).into_owned()
             },
             block_size: sb.block_size,
-            blocks: be64(&raw, 8),
+            blocks,
             log_blocks: if be64(&raw, 48) != 0 {
                 u64::from(be32(&raw, 96))
             } else {
@@ -325,12 +351,13 @@ impl<'d> Xfs<'d> {
                         inode.number
                     )));
                 }
-                Ok(inode
+                let extents: Vec<Extent> = inode
                     .fork
                     .chunks_exact(16)
                     .take(count)
                     .map(Self::decode_extent)
-                    .collect())
+                    .collect();
+                self.in_file_order(inode, extents)
             }
             3 => {
                 let fork = &inode.fork;
@@ -347,10 +374,11 @@ impl<'d> Xfs<'d> {
                     .map(|i| be64(fork, 4 + max * 8 + i * 8))
                     .collect();
                 let mut out = Vec::new();
+                let mut seen = std::collections::HashSet::new();
                 for pointer in pointers {
-                    self.btree_block(pointer, level - 1, &mut out)?;
+                    self.btree_block(pointer, level - 1, &mut out, &mut seen)?;
                 }
-                Ok(out)
+                self.in_file_order(inode, out)
             }
             _ => Err(self.corrupt(format!(
                 "inode {}: data fork format {} has no extents",
@@ -359,7 +387,38 @@ impl<'d> Xfs<'d> {
         }
     }
 
-    fn btree_block(&self, fsb: u64, level: u16, out: &mut Vec<Extent>) -> Result<(), Error> {
+    /// The extents as XFS keeps them: by file offset, none overlapping the one before. A
+    /// fork that breaks this is corrupt, and every reader of extents may count on it (a file
+    /// read is then never more bytes than the file's length).
+    fn in_file_order(&self, inode: &Inode, extents: Vec<Extent>) -> Result<Vec<Extent>, Error> {
+        let mut next = 0u64;
+        for extent in &extents {
+            if extent.offset < next {
+                return Err(self.corrupt(format!(
+                    "inode {}: extent at file block {} overlaps the one before",
+                    inode.number, extent.offset
+                )));
+            }
+            next = extent.offset + extent.count;
+        }
+        Ok(extents)
+    }
+
+    /// Adds the extents under B+tree block `fsb` to `out`. `seen` holds the blocks already
+    /// read for this fork: a block reached twice is a cycle or a shared child, corrupt.
+    fn btree_block(
+        &self,
+        fsb: u64,
+        level: u16,
+        out: &mut Vec<Extent>,
+        seen: &mut std::collections::HashSet<u64>,
+    ) -> Result<(), Error> {
+        if !seen.insert(fsb) {
+            return Err(self.corrupt(format!("B+tree block {fsb} is reached twice (a cycle)")));
+        }
+        if seen.len() > MAX_BTREE_BLOCKS {
+            return Err(self.corrupt(format!("a B+tree of more than {MAX_BTREE_BLOCKS} blocks")));
+        }
         let block = self.read_blocks(fsb, 1)?;
         let (magic, header): (&[u8], usize) = if self.sb.v5 {
             (b"BMA3", 72)
@@ -388,7 +447,7 @@ impl<'d> Xfs<'d> {
         }
         for i in 0..records {
             let pointer = be64(&block, header + max * 8 + i * 8);
-            self.btree_block(pointer, level - 1, out)?;
+            self.btree_block(pointer, level - 1, out, seen)?;
         }
         Ok(())
     }
@@ -419,10 +478,18 @@ impl<'d> Xfs<'d> {
                 let mut found = Vec::new();
                 let bs = self.sb.block_size;
                 let per_dir_block = self.sb.dir_block_size / bs;
+                let mut budget = MAX_DIR_BYTES / bs;
                 for extent in self.extents(dir)? {
                     if extent.offset.saturating_mul(bs) >= DIR_LEAF_OFFSET {
                         continue;
                     }
+                    budget = budget.checked_sub(extent.count).ok_or_else(|| {
+                        self.corrupt(format!(
+                            "directory inode {}: more than {} MiB of blocks",
+                            dir.number,
+                            MAX_DIR_BYTES >> 20
+                        ))
+                    })?;
                     let mut done = 0;
                     while done < extent.count {
                         let blocks = per_dir_block.min(extent.count - done);
@@ -527,15 +594,25 @@ impl<'d> Xfs<'d> {
                 .map(<[u8]>::to_vec)
                 .ok_or_else(|| self.corrupt(format!("symlink inode {}", inode.number))),
             2 if self.sb.v5 => {
-                // Remote symlink blocks start with a 56-byte "XSLM" header.
+                // Remote symlink blocks start with a 56-byte "XSLM" header; a target of at
+                // most 1024 bytes needs few of them.
                 let mut target = Vec::new();
+                let mut budget = len.div_ceil(self.sb.block_size - 56);
                 for extent in self.extents(inode)? {
-                    let block = self.read_blocks(extent.block, extent.count)?;
-                    if &block[0..4] != b"XSLM" {
-                        return Err(self.corrupt("remote symlink block".into()));
+                    budget = budget.checked_sub(extent.count).ok_or_else(|| {
+                        self.corrupt(format!(
+                            "symlink inode {}: more blocks than its {len} bytes need",
+                            inode.number
+                        ))
+                    })?;
+                    for n in 0..extent.count {
+                        let block = self.read_blocks(extent.block + n, 1)?;
+                        if &block[0..4] != b"XSLM" {
+                            return Err(self.corrupt("remote symlink block".into()));
+                        }
+                        let bytes = be32(&block, 8) as usize;
+                        target.extend_from_slice(block.get(56..56 + bytes).unwrap_or_default());
                     }
-                    let bytes = be32(&block, 8) as usize;
-                    target.extend_from_slice(block.get(56..56 + bytes).unwrap_or_default());
                 }
                 target.truncate(len as usize);
                 Ok(target)

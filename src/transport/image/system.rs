@@ -103,6 +103,8 @@ pub fn not_knowable(path: &str) -> ReadError {
 fn from_image(path: &str, e: image::Error) -> ReadError {
     match e {
         image::Error::NotFound { .. } => ReadError::NotFound(path.to_string()),
+        // The reader's own message names the path already.
+        image::Error::Fs { what, .. } => other(path, what),
         other_error => other(path, other_error),
     }
 }
