@@ -8,7 +8,9 @@
 
 use std::collections::BTreeMap;
 
-use image_check::facts::sshd_config::{glob_matches, include_patterns, openssh_version, resolve};
+use image_check::facts::sshd_config::{
+    glob_matches, include_patterns, openssh_version, resolve, Connection, IncludedFile,
+};
 use image_check_fuzz::text;
 use libfuzzer_sys::fuzz_target;
 
@@ -26,11 +28,14 @@ fuzz_target!(|data: &[u8]| {
         } else {
             format!("/etc/ssh/{path}")
         };
-        files.insert(path, body.to_string());
+        files.insert(path, IncludedFile::Text(body.to_string()));
     }
 
-    let _ = openssh_version(&main);
-    for source in std::iter::once(&main).chain(files.values()) {
+    let included = files.values().filter_map(|file| match file {
+        IncludedFile::Text(text) => Some(text),
+        _ => None,
+    });
+    for source in std::iter::once(&main).chain(included) {
         for pattern in include_patterns(source) {
             // sshd leaves a `~` pattern as it is (glob without GLOB_TILDE).
             assert!(
@@ -43,7 +48,8 @@ fuzz_target!(|data: &[u8]| {
         }
     }
 
-    let config = resolve(MAIN, &main, &files);
+    let version = openssh_version(&main);
+    let config = resolve(MAIN, &main, &files, &Connection::console_root(None), version);
     let settings = config
         .permit_root_login
         .iter()
