@@ -307,6 +307,6 @@ awk -v dir="$images" '
       split(row[i], f, " ")
       cmd = "stat -c %s " dir "/" f[1]; cmd | getline size; close(cmd)
       b = base[f[1] " " f[3]]
-      printf "%-19s %-15s %-5s %9.3f %8.2f %9.1f %14d %7.2f%% %7.1fx\n", f[1], f[2], f[3], f[4], f[5], f[6] / 1024, f[7], 100 * f[7] / size, (b > 0 ? f[4] / b : 0)
+      printf "%-19s %-15s %-5s %9.3f %8.2f %9.1f %14.0f %7.2f%% %7.1fx\n", f[1], f[2], f[3], f[4], f[5], f[6] / 1024, f[7], 100 * f[7] / size, (b > 0 ? f[4] / b : 0)
     }
   }' "$tmp/rows"
