@@ -54,6 +54,9 @@ done
 fixture=$repo/tests/fleet/hosts/centos7-ok
 kernel=3.10.0-1160.el7.x86_64
 boot_uuid=79fe7e14-93eb-43aa-a339-460e9e97b3d6 # the /boot line of the fixture's fstab
+# The root is a partition here, not the fixture's LVM volume: fstab names it by this UUID
+# (virt-inspector mounts what fstab says), and swap is left out.
+root_uuid=3c9a6f0e-7d41-4b8e-9f2a-5e6d7c8b9a01
 key=$( (cat "$0"; tar -C "$fixture" --sort=name --mtime=@0 --owner=0 --group=0 -cf - .) |
   sha256sum | cut -c1-16)
 images=$cache/$key
@@ -115,6 +118,8 @@ make_tree() { # work
   # No white space in names (XFS prototype files cannot say them); no sockets or fifos.
   find "$root" -depth -name '*[[:space:]]*' -exec rm -rf {} +
   find "$root" \( -type s -o -type p \) -delete
+  printf 'UUID=%s / xfs defaults 0 0\nUUID=%s /boot xfs defaults 0 0\n' \
+    "$root_uuid" "$boot_uuid" >"$root/etc/fstab"
   # /boot is its own partition, as on CentOS 7.
   cp -a "$root/boot/." "$boot/"
   rm -rf "${root:?}/boot/"*
@@ -149,7 +154,7 @@ make_images() {
   truncate -s "$boot_size" "$work/boot.xfs"
   mkfs.xfs -q -f "${xfs_features[@]}" -m uuid=$boot_uuid -p "$work/boot.proto" "$work/boot.xfs"
   truncate -s "$root_size" "$work/root.xfs"
-  mkfs.xfs -q -f "${xfs_features[@]}" -p "$work/root.proto" "$work/root.xfs"
+  mkfs.xfs -q -f "${xfs_features[@]}" -m uuid=$root_uuid -p "$work/root.proto" "$work/root.xfs"
   local fs raw
   for fs in xfs ext4; do
     raw=$images/centos7-$fs.raw
@@ -160,7 +165,7 @@ make_images() {
     if [ $fs = xfs ]; then
       dd if="$work/root.xfs" of="$raw" bs=1M seek=$((root_off >> 20)) conv=notrunc,sparse status=none
     else
-      mke2fs -q -t ext4 -d "$work/root" -E offset=$root_off "$raw" $((root_size >> 10))k
+      mke2fs -q -t ext4 -U "$root_uuid" -d "$work/root" -E offset=$root_off "$raw" $((root_size >> 10))k
     fi
     qemu-img convert -O qcow2 "$raw" "$images/centos7-$fs.qcow2"
   done
