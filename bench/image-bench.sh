@@ -2,7 +2,8 @@
 # How fast `image_check image` checks a 20 GiB disk image with a populated CentOS-like root,
 # and how much of the file it reads ("read, not copied"), against baselines measured in the
 # same run: `qemu-img info`, `cat FILE >/dev/null` (reading the whole file) and
-# `virt-inspector -a FILE` (libguestfs, which boots an appliance VM).
+# `virt-inspector --no-applications -a FILE` (libguestfs, which boots an appliance VM; the
+# fixture has no RPM database to list applications from).
 #
 #   bench/image-bench.sh [-r ROUNDS] [-v VI_ROUNDS] [-c CACHE] [-g CHROOT] [-t SECS]
 #
@@ -291,10 +292,10 @@ for image in centos7-xfs.qcow2 centos7-ext4.qcow2 centos7-xfs.vmdk centos7-xfs.r
   if [ ${#vi[@]} -gt 0 ] && [ "$image" != centos7-xfs.raw ]; then
     wrap=("${vi_wrap[@]}")
     # The first run builds the appliance (supermin, cached): not counted.
-    measure "${vi[@]}" -a "$file" >"$tmp/warmup"
+    measure "${vi[@]}" --no-applications -a "$file" >"$tmp/warmup"
     n=$vi_rounds
     awk '{ exit !($1 > 60) }' "$tmp/warmup" && n=1
-    run_rounds "$image" virt-inspector warm "$n" 0 "${vi[@]}" -a "$file" ||
+    run_rounds "$image" virt-inspector warm "$n" 0 "${vi[@]}" --no-applications -a "$file" ||
       vi_why="virt-inspector failed: $(tail -1 "$tmp/stderr")"
     wrap=()
   fi

@@ -40,6 +40,9 @@ impl BannerServer {
             ),
         )
         .unwrap();
+        // sshd refuses to start without its privilege separation folder, which only a booted
+        // system's service manager makes.
+        let _ = std::fs::create_dir_all("/run/sshd");
         let status = Command::new("/usr/sbin/sshd")
             .arg("-f")
             .arg(dir.join("sshd_config"))
