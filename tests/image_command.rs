@@ -9,7 +9,7 @@ mod common;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use common::{disk_with, ext_disk, image_check, out_dir, read_summary, rows_by_host, tool};
+use common::{disk_with, ext_disk, ext_fs, image_check, out_dir, read_summary, rows_by_host, tool};
 
 fn tree_of(host: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -343,40 +343,13 @@ fn an_lvm_root_with_boot_on_its_own_partition_is_read_as_the_system_mounts_it() 
         out.join("root.ext4"),
         out.join("swap"),
     );
-    tool(
-        "mke2fs",
-        &[
-            "-q",
-            "-F",
-            "-t",
-            "ext4",
-            "-O",
-            "^64bit",
-            "-U",
-            boot_uuid,
-            "-d",
-            boot.to_str().unwrap(),
-            boot_fs.to_str().unwrap(),
-            "16M",
-        ],
-        None,
+    ext_fs(
+        &boot,
+        &boot_fs,
+        &["-t", "ext4", "-O", "^64bit", "-U", boot_uuid],
+        "16M",
     );
-    tool(
-        "mke2fs",
-        &[
-            "-q",
-            "-F",
-            "-t",
-            "ext4",
-            "-O",
-            "^64bit",
-            "-d",
-            root.to_str().unwrap(),
-            root_fs.to_str().unwrap(),
-            "16M",
-        ],
-        None,
-    );
+    ext_fs(&root, &root_fs, &["-t", "ext4", "-O", "^64bit"], "16M");
     std::fs::File::create(&swap)
         .unwrap()
         .set_len(4 << 20)
@@ -481,24 +454,18 @@ fn a_gpt_image_with_an_esp_boots_by_uefi_and_its_fat_serial_is_found() {
     )
     .unwrap();
     let root_fs = out.join("root.ext4");
-    let _ = std::fs::remove_file(&root_fs);
-    tool(
-        "mke2fs",
+    ext_fs(
+        &root,
+        &root_fs,
         &[
-            "-q",
-            "-F",
             "-t",
             "ext4",
             "-O",
             "^64bit",
             "-U",
             "0f3e7b1c-5d2a-4e6f-8a9b-1c2d3e4f5a6b",
-            "-d",
-            root.to_str().unwrap(),
-            root_fs.to_str().unwrap(),
-            "100M",
         ],
-        None,
+        "100M",
     );
     let raw = out.join("uefi.raw");
     std::fs::File::create(&raw)

@@ -253,8 +253,17 @@ pub fn disk_with(raw: &Path, size: u64, fs: &Path) {
     std::io::copy(&mut std::fs::File::open(fs).unwrap(), &mut disk).unwrap();
 }
 
-/// An ext file system made by `mke2fs OPTIONS -d TREE` in `dir/NAME.ext` (`fs_size`, as
-/// mke2fs reads sizes), then put on a `disk_size`-byte MBR disk `dir/NAME.raw` by
+/// An ext file system made by `mke2fs -q -F OPTIONS -d TREE FILE SIZE` (SIZE as mke2fs reads
+/// sizes), FILE made anew.
+pub fn ext_fs(tree: &Path, file: &Path, options: &[&str], size: &str) {
+    let _ = std::fs::remove_file(file);
+    let mut args = vec!["-q", "-F"];
+    args.extend_from_slice(options);
+    args.extend(["-d", tree.to_str().unwrap(), file.to_str().unwrap(), size]);
+    tool("mke2fs", &args, None);
+}
+
+/// An [`ext_fs`] in `dir/NAME.ext` put on a `disk_size`-byte MBR disk `dir/NAME.raw` by
 /// [`disk_with`]; returns the disk.
 pub fn ext_disk(
     tree: &Path,
@@ -265,11 +274,7 @@ pub fn ext_disk(
     disk_size: u64,
 ) -> PathBuf {
     let fs = dir.join(format!("{name}.ext"));
-    let _ = std::fs::remove_file(&fs);
-    let mut args = vec!["-q", "-F"];
-    args.extend_from_slice(options);
-    args.extend(["-d", tree.to_str().unwrap(), fs.to_str().unwrap(), fs_size]);
-    tool("mke2fs", &args, None);
+    ext_fs(tree, &fs, options, fs_size);
     let raw = dir.join(format!("{name}.raw"));
     disk_with(&raw, disk_size, &fs);
     raw
