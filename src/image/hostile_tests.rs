@@ -462,13 +462,11 @@ fn ext_symlink_loops_and_a_chain_of_100_are_one_error_each() {
     );
     let transport = ImageTransport::open(&image, None).expect("root found by /etc/fstab");
     block_on(async {
-        // ImageTransport puts the path before the reader's error, which has it already.
+        // The path once, then the reader's reason.
         let err = transport.read_file("/etc/os-release").await.unwrap_err();
-        let err = err.to_string();
-        assert!(one_line(&err).starts_with("/etc/os-release: "), "{err}");
-        assert!(
-            err.ends_with(": too many levels of symbolic links"),
-            "{err}"
+        assert_eq!(
+            err.to_string(),
+            "/etc/os-release: too many levels of symbolic links"
         );
         assert!(transport.stat("/etc/l000").await.is_err());
     });
