@@ -211,18 +211,22 @@ impl Superblock {
         names
     }
 
+    /// The number of block groups; a group size of 0, which [`ExtFs::open`] refuses, counts
+    /// as 1 so that a hostile superblock cannot divide by zero here.
+    pub fn groups(&self) -> u64 {
+        self.blocks
+            .saturating_sub(u64::from(self.first_data_block))
+            .div_ceil(u64::from(self.blocks_per_group.max(1)))
+    }
+
     /// Blocks statfs leaves out of the total (ext4_calculate_overhead): the superblock
     /// copies, group descriptors, bitmaps and inode tables of each group, and the journal.
     pub fn overhead(&self) -> u64 {
-        let journal = self.journal_bytes / self.block_size;
         if self.overhead_blocks != 0 {
             return u64::from(self.overhead_blocks);
         }
-        let per_group = u64::from(self.blocks_per_group.max(1));
-        let groups = self
-            .blocks
-            .saturating_sub(u64::from(self.first_data_block))
-            .div_ceil(per_group);
+        let journal = self.journal_bytes / self.block_size;
+        let groups = self.groups();
         let descriptor_blocks = (groups * u64::from(self.desc_size)).div_ceil(self.block_size);
         let inode_table = (u64::from(self.inodes_per_group) * u64::from(self.inode_size))
             .div_ceil(self.block_size);
@@ -380,16 +384,9 @@ impl ExtFs {
 /// refused, the descriptors of every group lie in the first group; and the file system lies
 /// in its volume. Both hold for anything mke2fs makes.
 fn check_layout(disk: &dyn VirtualDisk, superblock: &Superblock) -> Result<(), Error> {
-    let mut raw = [0u8; 1024];
-    disk.read_at(1024, &mut raw)?;
-    let first_data_block = u64::from(le_u32(&raw, 0x14));
-    let blocks_per_group = u64::from(le_u32(&raw, 0x20));
-    let inodes_per_group = u64::from(le_u32(&raw, 0x28));
-    let descriptor = if superblock.is_64bit() {
-        u64::from(u16::from_le_bytes([raw[0xfe], raw[0xff]]))
-    } else {
-        32
-    };
+    let blocks_per_group = u64::from(superblock.blocks_per_group);
+    let inodes_per_group = u64::from(superblock.inodes_per_group);
+    let descriptor = u64::from(superblock.desc_size);
     let block_size = superblock.block_size;
     let blocks = superblock.blocks;
     if blocks.saturating_mul(block_size) > disk.size() {
@@ -407,9 +404,7 @@ fn check_layout(disk: &dyn VirtualDisk, superblock: &Superblock) -> Result<(), E
             format!("{blocks_per_group} blocks and {inodes_per_group} inodes per group"),
         ));
     }
-    let groups = blocks
-        .saturating_sub(first_data_block)
-        .div_ceil(blocks_per_group);
+    let groups = superblock.groups();
     if groups.saturating_mul(descriptor) > blocks_per_group * block_size {
         return Err(fs_error(
             FS,
