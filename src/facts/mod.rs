@@ -620,14 +620,19 @@ async fn driver_facts<T: Transport>(
     }
 }
 
-/// The build configuration of kernel `k`: /boot on most distributions, /usr/boot on Flatcar,
-/// beside the modules on Fedora and Arch.
-async fn kernel_config<T: Transport>(t: &T, k: &str) -> Result<String, String> {
-    let candidates = [
+/// Where the build configuration of kernel `k` is: /boot on most distributions, /usr/boot on
+/// Flatcar, beside the modules on Fedora and Arch; the first that exists is it.
+pub fn kernel_config_paths(k: &str) -> [String; 3] {
+    [
         format!("/boot/config-{k}"),
         format!("/usr/boot/config-{k}"),
         format!("/lib/modules/{k}/config"),
-    ];
+    ]
+}
+
+/// The build configuration of kernel `k`, from the first of [`kernel_config_paths`].
+async fn kernel_config<T: Transport>(t: &T, k: &str) -> Result<String, String> {
+    let candidates = kernel_config_paths(k);
     for path in &candidates {
         if let Some(text) = read_optional(t, path).await? {
             return Ok(text);

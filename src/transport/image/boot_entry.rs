@@ -37,8 +37,15 @@ fn text(system: &System, path: &str) -> Option<String> {
     Some(String::from_utf8_lossy(&contents.bytes).into_owned())
 }
 
-/// The default boot entry, or why none can be told.
+/// The default boot entry, or why none can be told; looked for once per image.
 pub fn default_entry(system: &System) -> Result<BootEntry, String> {
+    system
+        .default_boot
+        .get_or_init(|| find_default_entry(system))
+        .clone()
+}
+
+fn find_default_entry(system: &System) -> Result<BootEntry, String> {
     let grubenv = GRUBENV
         .iter()
         .find_map(|p| text(system, p))

@@ -11,7 +11,7 @@
 //! system knows (loaded modules, active units, the SELinux mode, sshd's resolved
 //! configuration) is an error that says it is not knowable from a disk image.
 
-use super::system::{Fs, System, Volume};
+use super::system::{Fs, Place, System};
 use super::{boot_entry, units};
 use crate::image::volumes::Content;
 use crate::image::xfs;
@@ -37,15 +37,9 @@ pub fn answer(system: &System, argv: &[String]) -> Result<CommandOutput, String>
         [program, ..] => program,
         [] => return Err("an empty command".to_string()),
     };
-    let needs_program = [
-        "systemctl",
-        "chkconfig",
-        "ssh",
-        "lsinitrd",
-        "lsinitramfs",
-        "getenforce",
-        "sshd",
-    ];
+    // Answered below from the image's files, but only where the program is there to ask;
+    // any other program is looked for by the last arm.
+    let needs_program = ["systemctl", "chkconfig", "ssh", "lsinitrd", "lsinitramfs"];
     if needs_program.contains(program) && installed(system, program).is_none() {
         return Ok(not_installed(program));
     }
@@ -73,22 +67,26 @@ pub fn answer(system: &System, argv: &[String]) -> Result<CommandOutput, String>
     }
 }
 
-fn printed(stdout: impl Into<String>) -> CommandOutput {
+/// What a command that ran would give back: its exit status, stdout and stderr.
+pub(super) fn output(
+    status: u32,
+    stdout: impl Into<Vec<u8>>,
+    stderr: impl Into<Vec<u8>>,
+) -> CommandOutput {
     CommandOutput {
-        exit_status: Some(0),
-        stdout: stdout.into().into_bytes(),
-        stderr: Vec::new(),
+        exit_status: Some(status),
+        stdout: stdout.into(),
+        stderr: stderr.into(),
         cut: None,
     }
 }
 
+fn printed(stdout: impl Into<String>) -> CommandOutput {
+    output(0, stdout.into(), "")
+}
+
 fn failed(status: u32, stderr: String) -> CommandOutput {
-    CommandOutput {
-        exit_status: Some(status),
-        stdout: Vec::new(),
-        stderr: stderr.into_bytes(),
-        cut: None,
-    }
+    output(status, "", stderr)
 }
 
 fn not_installed(program: &str) -> CommandOutput {
@@ -124,16 +122,9 @@ fn machine(system: &System) -> Result<String, String> {
     });
     let from_kernel = || {
         let kernel = boot_entry::default_entry(system).ok()?.kernel;
-        let config = ["/boot/config-", "/lib/modules/"]
+        let config = crate::facts::kernel_config_paths(&kernel)
             .iter()
-            .find_map(|base| {
-                let path = if base.ends_with('-') {
-                    format!("{base}{kernel}")
-                } else {
-                    format!("{base}{kernel}/config")
-                };
-                system.read(&path, OUTPUT_CAP).ok()
-            })
+            .find_map(|path| system.read(path, OUTPUT_CAP).ok())
             .map(|c| String::from_utf8_lossy(&c.bytes).into_owned())
             .unwrap_or_default();
         let by_config = [
@@ -193,35 +184,29 @@ fn elf_machine(header: &[u8]) -> Option<&'static str> {
 /// `lsblk -b -P -o NAME,TYPE,SIZE,MOUNTPOINT`: the disk, then each partition with the
 /// logical volumes on it, as lsblk walks the tree.
 fn lsblk(system: &System) -> String {
-    let line = |name: &str, kind: &str, size: u64, mountpoint: &str| {
+    let line = |name: &str, kind: &str, size: u64, at: Option<usize>| {
+        let mountpoint = at.and_then(|i| system.mountpoint_of(i)).unwrap_or("");
         format!("NAME=\"{name}\" TYPE=\"{kind}\" SIZE=\"{size}\" MOUNTPOINT=\"{mountpoint}\"\n")
     };
-    let mounted = |volume: &Volume| system.mountpoint_of(volume).unwrap_or("").to_string();
-    let mut text = String::new();
     let whole = system
         .volumes
         .iter()
-        .position(|v| matches!(v.place, super::system::Place::WholeDisk));
-    text.push_str(&line(
-        &system.disk_name,
-        "disk",
-        system.disk.size(),
-        &whole
-            .map(|i| mounted(&system.volumes[i]))
-            .unwrap_or_default(),
-    ));
+        .position(|v| v.found.place == Place::WholeDisk);
+    let mut text = line(&system.disk_name, "disk", system.disk.size(), whole);
     for (index, volume) in system.volumes.iter().enumerate() {
-        if let super::system::Place::Partition(_) = volume.place {
-            text.push_str(&line(&volume.name, "part", volume.size, &mounted(volume)));
+        match volume.found.place {
+            Place::Partition(_) => text.push_str(&line(
+                &volume.name,
+                "part",
+                volume.found.disk.size(),
+                Some(index),
+            )),
+            Place::WholeDisk => {}
+            Place::Lv { .. } => continue,
         }
-        if matches!(
-            volume.place,
-            super::system::Place::Partition(_) | super::system::Place::WholeDisk
-        ) {
-            for lv in &system.volumes {
-                if matches!(&lv.place, super::system::Place::Lv { on, .. } if *on == index) {
-                    text.push_str(&line(&lv.name, "lvm", lv.size, &mounted(lv)));
-                }
+        for (lv_index, lv) in system.volumes.iter().enumerate() {
+            if matches!(&lv.found.place, Place::Lv { on, .. } if *on == index) {
+                text.push_str(&line(&lv.name, "lvm", lv.found.disk.size(), Some(lv_index)));
             }
         }
     }
@@ -254,7 +239,7 @@ fn blkid(system: &System) -> String {
 /// could still hold).
 fn df(system: &System, inodes: bool) -> Result<String, String> {
     let root = system.root();
-    let (total, free, available) = match (&root.content, &root.fs) {
+    let (total, free, available) = match (&root.found.content, &root.fs) {
         (Content::Ext(sb), _) if inodes => {
             let (total, free) = (u64::from(sb.inodes), u64::from(sb.free_inodes));
             (total, free, free)
@@ -317,7 +302,7 @@ fn tune2fs(system: &System, device: &str) -> CommandOutput {
             format!("tune2fs: No such file or directory while trying to open {device}\n"),
         );
     };
-    let Content::Ext(sb) = &volume.content else {
+    let Content::Ext(sb) = &volume.found.content else {
         return failed(
             1,
             format!(
@@ -396,7 +381,7 @@ fn head(system: &System, count: &str, device: &str) -> Result<CommandOutput, Str
         &system.disk
     } else {
         match system.volume(device) {
-            Some(volume) => &volume.disk,
+            Some(volume) => &volume.found.disk,
             None => {
                 return Ok(failed(
                     1,
@@ -410,12 +395,7 @@ fn head(system: &System, count: &str, device: &str) -> Result<CommandOutput, Str
     let len = count.min(HEAD_MAX).min(disk.size());
     let mut bytes = vec![0u8; len as usize];
     disk.read_at(0, &mut bytes).map_err(|e| e.to_string())?;
-    Ok(CommandOutput {
-        exit_status: Some(0),
-        stdout: bytes,
-        stderr: Vec::new(),
-        cut: None,
-    })
+    Ok(output(0, bytes, ""))
 }
 
 /// `ssh -V`: the version string compiled into the image's ssh, printed on stderr as ssh
@@ -429,12 +409,8 @@ fn ssh_version(system: &System) -> Result<CommandOutput, String> {
         .bytes;
     let version = openssh_version_in(&bytes)
         .ok_or_else(|| format!("no OpenSSH version string in the image's {path}"))?;
-    Ok(CommandOutput {
-        exit_status: Some(0),
-        stdout: Vec::new(),
-        stderr: format!("{version}\n").into_bytes(),
-        cut: None,
-    })
+    // ssh prints its version on stderr.
+    Ok(output(0, "", format!("{version}\n")))
 }
 
 /// The highest `OpenSSH_N.N[pN]` in a program's bytes that is not followed by `*` or `.`.

@@ -51,9 +51,6 @@ pub struct ImageTransport {
 
 fn answer(system: &System, request: Request) -> Answer {
     match request {
-        Request::Read(path) if path == "/proc/cmdline" => {
-            Answer::Read(boot_entry::proc_cmdline(system))
-        }
         Request::Read(path) => Answer::Read(system.read(&path, OUTPUT_CAP)),
         Request::Stat(path) => Answer::Stat(system.stat(&path)),
         Request::ReadLink(path) => Answer::ReadLink(system.read_link(&path)),

@@ -5,7 +5,8 @@
 //! Paths are answered from the file system mounted there. What only a running kernel makes
 //! (`/proc`, `/sys`, `/dev`, `/run`) is not read from the image, where those folders are
 //! empty or hold leftovers: `/proc/partitions` and `/proc/mounts` are made from the disk's
-//! layout and fstab, the rest is "not knowable from a disk image".
+//! layout and fstab, `/proc/cmdline` from the default boot entry, the rest is "not knowable
+//! from a disk image".
 
 use std::sync::Arc;
 
@@ -55,11 +56,8 @@ pub struct Volume<'d> {
     pub device: String,
     /// lsblk's NAME: `vda1`, `centos-root`.
     pub name: String,
-    pub size: u64,
-    /// Its bytes.
-    pub disk: Arc<dyn VirtualDisk>,
-    pub place: Place,
-    pub content: Content,
+    /// Where it lies, its bytes and what they hold.
+    pub found: &'d Found,
     pub tags: Tags,
     pub fs: Option<Fs<'d>>,
 }
@@ -83,6 +81,11 @@ pub struct System<'d> {
     pub mounts: Vec<(String, usize)>,
     /// Where the root file system was found, e.g. "partition 2 (LVM centos-root), XFS".
     pub root_place: String,
+    /// The default boot entry, found once ([`super::boot_entry::default_entry`]): uname -r,
+    /// uname -m, /proc/cmdline and lsinitrd all ask for it.
+    pub default_boot: std::cell::OnceCell<Result<super::boot_entry::BootEntry, String>>,
+    /// The links of /etc/systemd/system, read once for every `systemctl is-enabled`.
+    pub unit_links: std::cell::OnceCell<super::units::ConfigLinks>,
 }
 
 fn other(path: &str, reason: impl std::fmt::Display) -> ReadError {
@@ -415,10 +418,7 @@ impl<'d> System<'d> {
                     tags: tags_of(&f.content, f.disk.as_ref(), fs.as_ref()),
                     device,
                     name,
-                    size: f.disk.size(),
-                    disk: Arc::clone(&f.disk),
-                    place: f.place.clone(),
-                    content: f.content.clone(),
+                    found: f,
                     fs,
                 }
             })
@@ -439,6 +439,8 @@ impl<'d> System<'d> {
             volumes,
             mounts,
             root_place,
+            default_boot: std::cell::OnceCell::new(),
+            unit_links: std::cell::OnceCell::new(),
         })
     }
 
@@ -485,11 +487,7 @@ impl<'d> System<'d> {
                 format!(
                     "on {} ({}), which is not read from images (ext2/3/4 and XFS are)",
                     volume.device,
-                    if volume.tags.fstype.is_empty() {
-                        "unknown content"
-                    } else {
-                        &volume.tags.fstype
-                    }
+                    content_name(&volume.found.content)
                 ),
             )),
         }
@@ -499,6 +497,7 @@ impl<'d> System<'d> {
         match normalize(path).as_str() {
             "/proc/partitions" => return Ok(text_file(self.proc_partitions())),
             "/proc/mounts" | "/proc/self/mounts" => return Ok(text_file(self.proc_mounts())),
+            "/proc/cmdline" => return super::boot_entry::proc_cmdline(self),
             _ => {}
         }
         let (fs, inner) = self.fs_for(path)?;
@@ -530,11 +529,11 @@ impl<'d> System<'d> {
         self.volumes.iter().find(|v| v.device == device)
     }
 
-    /// Where `volume` is mounted, if it is.
-    pub fn mountpoint_of(&self, volume: &Volume<'d>) -> Option<&str> {
+    /// Where the volume of index `volume` is mounted, if it is.
+    pub fn mountpoint_of(&self, volume: usize) -> Option<&str> {
         self.mounts
             .iter()
-            .find(|(_, i)| std::ptr::eq(&self.volumes[*i], volume))
+            .find(|(_, i)| *i == volume)
             .map(|(m, _)| m.as_str())
     }
 
@@ -550,18 +549,13 @@ impl<'d> System<'d> {
         );
         let mut dm = 0;
         for volume in &self.volumes {
-            match &volume.place {
-                Place::Partition(n) => text.push_str(&format!(
-                    "{major:4} {n:7} {:10} {}\n",
-                    volume.size / 1024,
-                    volume.name
-                )),
+            let kib = volume.found.disk.size() / 1024;
+            match &volume.found.place {
+                Place::Partition(n) => {
+                    text.push_str(&format!("{major:4} {n:7} {kib:10} {}\n", volume.name))
+                }
                 Place::Lv { .. } => {
-                    text.push_str(&format!(
-                        "{:4} {dm:7} {:10} dm-{dm}\n",
-                        253,
-                        volume.size / 1024
-                    ));
+                    text.push_str(&format!("{:4} {dm:7} {kib:10} dm-{dm}\n", 253));
                     dm += 1;
                 }
                 Place::WholeDisk => {}
@@ -656,7 +650,7 @@ fn resolve(spec: &str, volumes: &[Volume]) -> Option<usize> {
     }
     volumes.iter().position(|v| {
         v.device == spec
-            || matches!(&v.place, Place::Lv { vg, lv, .. } if spec == format!("/dev/{vg}/{lv}"))
+            || matches!(&v.found.place, Place::Lv { vg, lv, .. } if spec == format!("/dev/{vg}/{lv}"))
     })
 }
 

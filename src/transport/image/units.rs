@@ -12,6 +12,8 @@
 //!
 //! Runtime folders (/run/systemd) and generators do not exist in an image.
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use super::system::System;
 use crate::transport::{CommandOutput, FileKind};
 
@@ -28,11 +30,40 @@ const UNIT_PATH: [&str; 5] = [
 const WANTS_MAX: usize = 256;
 
 fn printed(word: &str, status: u32) -> CommandOutput {
-    CommandOutput {
-        exit_status: Some(status),
-        stdout: format!("{word}\n").into_bytes(),
-        stderr: Vec::new(),
-        cut: None,
+    super::commands::output(status, format!("{word}\n"), "")
+}
+
+/// The links of /etc/systemd/system, read once per image: what each entry there links to,
+/// and the units linked in its `*.wants/` and `*.requires/` folders.
+#[derive(Debug, Default)]
+pub struct ConfigLinks {
+    /// Entry name → link target, for the entries that are symlinks.
+    links: BTreeMap<String, String>,
+    /// Names in the `*.wants/` and `*.requires/` folders.
+    wanted: BTreeSet<String>,
+}
+
+impl ConfigLinks {
+    fn read(system: &System) -> ConfigLinks {
+        let mut found = ConfigLinks::default();
+        let Ok(names) = system.list_dir(CONFIG_DIR) else {
+            return found;
+        };
+        let mut folders = 0;
+        for name in names.iter().take(WANTS_MAX * 4) {
+            let path = format!("{CONFIG_DIR}/{name}");
+            if name.ends_with(".wants") || name.ends_with(".requires") {
+                folders += 1;
+                if folders <= WANTS_MAX {
+                    found
+                        .wanted
+                        .extend(system.list_dir(&path).unwrap_or_default());
+                }
+            } else if let Ok(Some(target)) = system.read_link(&path) {
+                found.links.insert(name.clone(), target);
+            }
+        }
+        found
     }
 }
 
@@ -41,14 +72,12 @@ pub fn is_enabled(system: &System, unit: &str) -> CommandOutput {
     if unit.contains('/') || unit.is_empty() {
         return printed("not-found", 4);
     }
-    let config_link = system
-        .read_link(&format!("{CONFIG_DIR}/{unit}"))
-        .ok()
-        .flatten();
-    if config_link.as_deref() == Some("/dev/null") {
+    let config = system.unit_links.get_or_init(|| ConfigLinks::read(system));
+    let config_link = config.links.get(unit);
+    if config_link.map(String::as_str) == Some("/dev/null") {
         return printed("masked", 1);
     }
-    if let Some(target) = &config_link {
+    if let Some(target) = config_link {
         let name = target.rsplit('/').next().unwrap_or(target);
         if name != unit && UNIT_PATH.iter().any(|dir| target.starts_with(dir)) {
             return printed("alias", 0);
@@ -62,7 +91,12 @@ pub fn is_enabled(system: &System, unit: &str) -> CommandOutput {
         // systemd 253 and later print "not-found"; older ones only an error, exit 1.
         return printed("not-found", 4);
     };
-    if linked_in_wants(system, unit) || aliased_in_config(system, unit) {
+    // Enabled: linked in a .wants/.requires folder, or aliased by another name (Alias=).
+    let aliased = config
+        .links
+        .iter()
+        .any(|(name, target)| name != unit && target.rsplit('/').next() == Some(unit));
+    if config.wanted.contains(unit) || aliased {
         return printed("enabled", 0);
     }
     let body = system
@@ -74,39 +108,6 @@ pub fn is_enabled(system: &System, unit: &str) -> CommandOutput {
         Install::AlsoOnly => printed("indirect", 0),
         Install::Hooks => printed("disabled", 1),
     }
-}
-
-/// Whether a `*.wants/UNIT` or `*.requires/UNIT` link exists under /etc/systemd/system.
-fn linked_in_wants(system: &System, unit: &str) -> bool {
-    let Ok(names) = system.list_dir(CONFIG_DIR) else {
-        return false;
-    };
-    names
-        .iter()
-        .filter(|n| n.ends_with(".wants") || n.ends_with(".requires"))
-        .take(WANTS_MAX)
-        .any(|dir| {
-            let link = format!("{CONFIG_DIR}/{dir}/{unit}");
-            system.read_link(&link).ok().flatten().is_some() || system.stat(&link).is_ok()
-        })
-}
-
-/// Whether a link in /etc/systemd/system by another name points at UNIT (its Alias=).
-fn aliased_in_config(system: &System, unit: &str) -> bool {
-    let Ok(names) = system.list_dir(CONFIG_DIR) else {
-        return false;
-    };
-    names
-        .iter()
-        .filter(|n| *n != unit)
-        .take(WANTS_MAX * 4)
-        .any(|name| {
-            system
-                .read_link(&format!("{CONFIG_DIR}/{name}"))
-                .ok()
-                .flatten()
-                .is_some_and(|target| target.rsplit('/').next() == Some(unit))
-        })
 }
 
 #[derive(Debug, PartialEq, Eq)]
