@@ -91,6 +91,17 @@ pub fn read_through(disk: &dyn image_check::image::VirtualDisk, limit: u64) {
     assert!(disk.read_at(u64::MAX, &mut buf[..1]).is_err(), "a read at u64::MAX");
 }
 
+/// A container reader fed the fuzz input as its image file: opened as `format` by
+/// `image::open`, then read through (its first 64 MiB); errors are one line, never a panic,
+/// a hang or an allocation the file's header asks for.
+pub fn container(data: &[u8], format: image_check::image::Format) {
+    let path = image_file(data);
+    match image_check::image::open(&path, Some(format)) {
+        Ok(disk) => read_through(disk.as_ref(), 64 << 20),
+        Err(err) => assert_error_line(&format!("opening a {format:?} image"), &err),
+    }
+}
+
 /// Asserts that an image reader's error is one line (it becomes one report row).
 pub fn assert_error_line(what: &str, err: &image_check::image::Error) {
     assert_one_line(what, &err.to_string());
