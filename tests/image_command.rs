@@ -9,7 +9,10 @@ mod common;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use common::{disk_with, ext_disk, ext_fs, image_check, out_dir, read_summary, rows_by_host, tool};
+use common::{
+    disk_with, ext_disk, ext_fs, image_check, out_dir, partitioned_disk, read_summary,
+    rows_by_host, tool,
+};
 
 fn tree_of(host: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -297,7 +300,7 @@ fn initramfs_from_listing(host: &str, dir: &Path) -> Vec<u8> {
 /// and the rest from the root LV, as the booted system would.
 #[test]
 fn an_lvm_root_with_boot_on_its_own_partition_is_read_as_the_system_mounts_it() {
-    use std::io::{Read, Seek, SeekFrom, Write};
+    use std::io::Read;
     let out = out_dir("image-lvm");
     let kernel = "3.10.0-1160.el7.x86_64";
     // The root tree, with the fstab this layout needs; /boot moves to its own file system.
@@ -373,22 +376,15 @@ fn an_lvm_root_with_boot_on_its_own_partition_is_read_as_the_system_mounts_it() 
     pv[pe(3)..pe(3) + 8 * MIB].copy_from_slice(&root_bytes[8 * MIB..]);
     pv[pe(2)..pe(2) + 4 * MIB].copy_from_slice(&std::fs::read(&swap).unwrap());
 
+    let pv_file = out.join("pv");
+    std::fs::write(&pv_file, &pv).unwrap();
     let raw = out.join("centos-lvm.raw");
-    std::fs::File::create(&raw)
-        .unwrap()
-        .set_len(100 << 20)
-        .unwrap();
-    tool(
-        "sfdisk",
-        &["-q", raw.to_str().unwrap()],
-        Some("label: dos\nstart=2048,size=32768,type=83\nstart=34816,size=131072,type=8e\n"),
+    partitioned_disk(
+        &raw,
+        100 << 20,
+        "label: dos\nstart=2048,size=32768,type=83\nstart=34816,size=131072,type=8e\n",
+        &[(2048, &boot_fs), (34816, &pv_file)],
     );
-    let mut disk = std::fs::OpenOptions::new().write(true).open(&raw).unwrap();
-    disk.seek(SeekFrom::Start(2048 * 512)).unwrap();
-    disk.write_all(&std::fs::read(&boot_fs).unwrap()).unwrap();
-    disk.seek(SeekFrom::Start(34816 * 512)).unwrap();
-    disk.write_all(&pv).unwrap();
-    drop(disk);
     let vmdk = convert(
         &raw,
         &out.join("centos-lvm.vmdk"),
@@ -429,7 +425,6 @@ fn an_lvm_root_with_boot_on_its_own_partition_is_read_as_the_system_mounts_it() 
 /// and blkid finds the ESP's UUID as blkid prints a FAT serial.
 #[test]
 fn a_gpt_image_with_an_esp_boots_by_uefi_and_its_fat_serial_is_found() {
-    use std::io::{Seek, SeekFrom, Write};
     let out = out_dir("image-uefi");
     let root = out.join("root");
     tool(
@@ -468,21 +463,12 @@ fn a_gpt_image_with_an_esp_boots_by_uefi_and_its_fat_serial_is_found() {
         "100M",
     );
     let raw = out.join("uefi.raw");
-    std::fs::File::create(&raw)
-        .unwrap()
-        .set_len(200 << 20)
-        .unwrap();
-    tool(
-        "sfdisk",
-        &["-q", raw.to_str().unwrap()],
-        Some("label: gpt\nstart=2048,size=65536,type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B\nstart=67584,size=204800,type=0FC63DAF-8483-4772-8E79-3D69D8477DE4\n"),
+    partitioned_disk(
+        &raw,
+        200 << 20,
+        "label: gpt\nstart=2048,size=65536,type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B\nstart=67584,size=204800,type=0FC63DAF-8483-4772-8E79-3D69D8477DE4\n",
+        &[(2048, &esp), (67584, &root_fs)],
     );
-    let mut disk = std::fs::OpenOptions::new().write(true).open(&raw).unwrap();
-    disk.seek(SeekFrom::Start(2048 * 512)).unwrap();
-    disk.write_all(&std::fs::read(&esp).unwrap()).unwrap();
-    disk.seek(SeekFrom::Start(67584 * 512)).unwrap();
-    disk.write_all(&std::fs::read(&root_fs).unwrap()).unwrap();
-    drop(disk);
     let qcow2 = convert(&raw, &out.join("uefi.qcow2"), "qcow2", &[]);
     let rows = image_rows(&[qcow2], &out.join("reports"));
     let row = &rows["uefi.qcow2"];

@@ -240,17 +240,21 @@ pub fn tool(program: &str, args: &[&str], stdin: Option<&str>) -> Output {
 /// A `size`-byte sparse disk at `raw` whose MBR has one Linux partition from 1 MiB holding
 /// the file system image `fs` (made by mke2fs or mkfs.xfs on a file of its own).
 pub fn disk_with(raw: &Path, size: u64, fs: &Path) {
+    partitioned_disk(raw, size, "label: dos\nstart=2048,type=83\n", &[(2048, fs)]);
+}
+
+/// A `size`-byte sparse disk at `raw`, partitioned by the sfdisk `script`, with each
+/// `(sector, file)` of `parts` copied in at that sector.
+pub fn partitioned_disk(raw: &Path, size: u64, script: &str, parts: &[(u64, &Path)]) {
     use std::io::{Seek, SeekFrom};
     let file = std::fs::File::create(raw).unwrap();
     file.set_len(size).unwrap();
-    tool(
-        "sfdisk",
-        &["-q", raw.to_str().unwrap()],
-        Some("label: dos\nstart=2048,type=83\n"),
-    );
+    tool("sfdisk", &["-q", raw.to_str().unwrap()], Some(script));
     let mut disk = std::fs::OpenOptions::new().write(true).open(raw).unwrap();
-    disk.seek(SeekFrom::Start(1 << 20)).unwrap();
-    std::io::copy(&mut std::fs::File::open(fs).unwrap(), &mut disk).unwrap();
+    for (sector, part) in parts {
+        disk.seek(SeekFrom::Start(sector * 512)).unwrap();
+        std::io::copy(&mut std::fs::File::open(part).unwrap(), &mut disk).unwrap();
+    }
 }
 
 /// An ext file system made by `mke2fs -q -F OPTIONS -d TREE FILE SIZE` (SIZE as mke2fs reads
