@@ -160,17 +160,20 @@ fn scan_reports_header_facts_of_every_distribution() {
     );
     let capture = image_check::capture::Capture::load(&host_dir.join("capture.json.gz")).unwrap();
     assert_eq!(capture.header.host, "centos7");
-    let uname_r = capture.answers.iter().find_map(|a| match a {
+    let uname = capture.answers.iter().find_map(|a| match a {
         image_check::capture::Answer::Exec {
             command,
             result: Ok(out),
             ..
-        } if command.argv == ["uname", "-r"] => {
+        } if command.argv == ["uname", "-s", "-r", "-m"] => {
             Some(String::from_utf8_lossy(&out.stdout).into_owned())
         }
         _ => None,
     });
-    assert_eq!(uname_r.as_deref(), Some("3.10.0-1160.el7.x86_64\n"));
+    assert_eq!(
+        uname.as_deref(),
+        Some("Linux 3.10.0-1160.el7.x86_64 x86_64\n")
+    );
     assert!(
         !out.join("down").exists(),
         "an unreachable host has a CSV row, not a report"

@@ -264,19 +264,21 @@ pub async fn collect<T: Transport>(t: &T) -> Facts {
 /// Collects the facts over `transport`; those only the cloud profiles read ([`cloud`]) when
 /// `cloud` is set, so that a scan for Alibaba alone asks what it always asked.
 pub async fn collect_with<T: Transport>(t: &T, cloud: bool) -> Facts {
-    let release_reads = release_sources(t);
-    let unit_states = join_all(ENABLED_UNITS.iter().map(|unit| unit_enabled(t, unit)));
+    let release_reads = join_all(
+        os_release::RELEASE_FILES
+            .iter()
+            .map(|path| t.read_file(path)),
+    );
     let (
-        (releases, arch, kernel, lsblk, mounts, partitions),
-        (proc_modules, shadow, selinux_config, selinux_mode, units, chkconfig),
-        (firewall, ufw, (sshd_config, ssh_version), fstab_text, blkid_text),
+        (releases, uname, lsblk, mounts, partitions),
+        (proc_modules, shadow, selinux_config, selinux_mode, (units, firewall), chkconfig),
+        (ufw, (sshd_config, ssh_version), fstab_text, blkid_text),
         (passwd_text, qemu_ga, passwd_program, lib_paths, disk_usage, inode_usage),
     ) = tokio::join!(
         async {
             tokio::join!(
                 release_reads,
-                run(t, &["uname", "-m"]),
-                run(t, &["uname", "-r"]),
+                run(t, UNAME),
                 run(t, LSBLK),
                 read(t, "/proc/mounts"),
                 read(t, "/proc/partitions"),
@@ -288,13 +290,12 @@ pub async fn collect_with<T: Transport>(t: &T, cloud: bool) -> Facts {
                 run_cmd(t, Command::new(&["lsattr", "/etc/shadow"]).privileged()),
                 read_optional(t, "/etc/selinux/config"),
                 getenforce(t),
-                unit_states,
+                systemd_units(t),
                 chkconfig(t),
             )
         },
         async {
             tokio::join!(
-                active_units(t),
                 read_optional(t, "/etc/ufw/ufw.conf"),
                 sshd_config_fact(t),
                 read_optional(t, "/etc/fstab"),
@@ -313,7 +314,8 @@ pub async fn collect_with<T: Transport>(t: &T, cloud: bool) -> Facts {
         },
     );
 
-    let os = os_fact(releases, kernel.as_deref().ok());
+    let (uname_s, arch, kernel) = uname_words(uname);
+    let os = os_fact(releases, uname_s, kernel.as_deref().ok());
     let kernel = single_word(kernel, "uname -r");
     let mounts = mounts.map(|text| disks::parse_proc_mounts(&text));
     let system_disk = system_disk_fact(lsblk, mounts.clone(), partitions);
@@ -348,11 +350,7 @@ pub async fn collect_with<T: Transport>(t: &T, cloud: bool) -> Facts {
         ),
         selinux_mode: Fact::from_result(selinux_mode),
         qemu_ga_files: Fact::from_result(qemu_ga),
-        units_enabled: ENABLED_UNITS
-            .iter()
-            .map(|u| u.to_string())
-            .zip(units)
-            .collect(),
+        units_enabled: units,
         sysv_services: Fact::from_result(chkconfig),
         active_units: Fact::from_result(firewall),
         ufw_enabled: Fact::from_result(ufw.map(|text| text.map(|t| ufw_enabled(&t)))),
@@ -376,24 +374,46 @@ pub async fn collect_with<T: Transport>(t: &T, cloud: bool) -> Facts {
     }
 }
 
-/// The release files of [`os_release::RELEASE_FILES`], and `uname -s`, which names the BSDs.
-async fn release_sources<T: Transport>(t: &T) -> ReleaseSources {
-    let files = join_all(
-        os_release::RELEASE_FILES
-            .iter()
-            .map(|path| t.read_file(path)),
-    );
-    tokio::join!(files, run(t, &["uname", "-s"]))
+/// Kernel name, release and machine in one call; coreutils, busybox and the BSDs print
+/// them in this order whatever the order of the options.
+const UNAME: &[&str] = &["uname", "-s", "-r", "-m"];
+
+/// `uname -s -r -m`'s three words: (`-s`, `-m`, `-r`), each the text or why it is missing.
+fn uname_words(
+    printed: Result<String, String>,
+) -> (
+    Result<String, String>,
+    Result<String, String>,
+    Result<String, String>,
+) {
+    let words = printed.and_then(|text| {
+        match text.split_whitespace().collect::<Vec<_>>().as_slice() {
+            [name, release, machine] => Ok((
+                name.to_string(),
+                release.to_string(),
+                machine.to_string(),
+            )),
+            _ => Err(format!(
+                "`{}` printed {:?}, expected three words",
+                UNAME.join(" "),
+                text.trim()
+            )),
+        }
+    });
+    match words {
+        Ok((name, release, machine)) => (Ok(name), Ok(machine), Ok(release)),
+        Err(reason) => (Err(reason.clone()), Err(reason.clone()), Err(reason)),
+    }
 }
 
-type ReleaseSources = (
-    Vec<Result<crate::transport::FileContents, ReadError>>,
-    Result<String, String>,
-);
-
-/// The OS from the release files read, and from `uname -s` with `kernel_release`
-/// (`uname -r`) where no release file says anything.
-fn os_fact((reads, uname_s): ReleaseSources, kernel_release: Option<&str>) -> Fact<OsInfo> {
+/// The OS from the release files read (those of [`os_release::RELEASE_FILES`]), and from
+/// `uname -s` with `kernel_release` (`uname -r`) where no release file says anything: it
+/// names the BSDs.
+fn os_fact(
+    reads: Vec<Result<crate::transport::FileContents, ReadError>>,
+    uname_s: Result<String, String>,
+    kernel_release: Option<&str>,
+) -> Fact<OsInfo> {
     let mut found: HashMap<&str, String> = HashMap::new();
     let mut problems = Vec::new();
     for (&path, result) in os_release::RELEASE_FILES.iter().zip(reads) {
@@ -445,17 +465,158 @@ fn system_disk_fact(
     )
 }
 
-async fn unit_enabled<T: Transport>(t: &T, unit: &str) -> Fact<UnitEnabled> {
-    let cmd = Command::new(&["systemctl", "is-enabled", unit]);
-    match run_raw(t, &cmd).await {
-        Ok(out) if out.exit_status == Some(127) => Fact::unknown(out.failure_reason(&cmd)),
-        Ok(out) => Fact::Known(services::parse_is_enabled(
-            &out.stdout_text(),
-            &String::from_utf8_lossy(&out.stderr),
-            out.exit_status,
-        )),
-        Err(reason) => Fact::unknown(reason),
+/// The boot-time state of each of [`ENABLED_UNITS`] and the running state of
+/// [`FIREWALL_UNITS`] and [`SSH_UNITS`], asked of systemctl in as few calls as give the
+/// same answers as one call per unit (see [`units_enabled`]). Without systemd (no folder
+/// of its unit search path exists) nothing is asked: both are Unknown.
+async fn systemd_units<T: Transport>(
+    t: &T,
+) -> (
+    BTreeMap<String, Fact<UnitEnabled>>,
+    Result<Vec<(String, bool)>, String>,
+) {
+    let installed = unit_files(t).await;
+    if installed.folders == 0 {
+        let reason = format!(
+            "systemd is not installed: none of {} exists",
+            services::SYSTEM_UNIT_PATH.join(", ")
+        );
+        let units = ENABLED_UNITS
+            .iter()
+            .map(|unit| (unit.to_string(), Fact::unknown(reason.clone())))
+            .collect();
+        return (units, Err(reason));
     }
+    tokio::join!(units_enabled(t, &installed), active_units(t))
+}
+
+/// Which units have a file in systemd's unit search path, and which SysV scripts exist.
+struct UnitFiles {
+    /// Folders of [`services::SYSTEM_UNIT_PATH`] that exist.
+    folders: usize,
+    /// Names found in them.
+    units: BTreeSet<String>,
+    /// Folders that exist but could not be listed: a unit may be in one.
+    unlisted: Vec<String>,
+    /// Scripts of /etc/init.d and /etc/rc.d/init.d.
+    sysv_scripts: BTreeSet<String>,
+}
+
+async fn unit_files<T: Transport>(t: &T) -> UnitFiles {
+    let folders = services::SYSTEM_UNIT_PATH
+        .iter()
+        .chain(services::SYSV_SCRIPT_FOLDERS);
+    let listings = join_all(folders.clone().map(|folder| t.list_dir(folder))).await;
+    let mut found = UnitFiles {
+        folders: 0,
+        units: BTreeSet::new(),
+        unlisted: Vec::new(),
+        sysv_scripts: BTreeSet::new(),
+    };
+    for (folder, listing) in folders.zip(listings) {
+        let sysv = services::SYSV_SCRIPT_FOLDERS.contains(folder);
+        match listing {
+            Ok(names) if sysv => found.sysv_scripts.extend(names),
+            Ok(names) => {
+                found.folders += 1;
+                found.units.extend(names);
+            }
+            Err(ReadError::NotFound(_)) => {}
+            Err(_) if sysv => {}
+            Err(_) => {
+                found.folders += 1;
+                found.unlisted.push(folder.to_string());
+            }
+        }
+    }
+    found
+}
+
+/// `systemctl is-enabled` of each of [`ENABLED_UNITS`]. A unit no folder of the search
+/// path holds is not-found without asking, as systemctl would find it nowhere either. The
+/// others are asked together: systemctl prints one line per unit, in order, but stops at
+/// the first unit it cannot find (systemd 219 to 252), so the rest is asked again after
+/// it. A SysV script without a unit file of its own is asked alone, since systemd 219
+/// answers those through chkconfig before the others, out of order.
+async fn units_enabled<T: Transport>(
+    t: &T,
+    installed: &UnitFiles,
+) -> BTreeMap<String, Fact<UnitEnabled>> {
+    let mut states: BTreeMap<String, Fact<UnitEnabled>> = BTreeMap::new();
+    let mut together = Vec::new();
+    let mut alone = Vec::new();
+    for unit in ENABLED_UNITS {
+        let stem = unit.rsplit_once('.').map_or(*unit, |(stem, _)| stem);
+        if installed.sysv_scripts.contains(stem) && !installed.units.contains(*unit) {
+            alone.push(vec![*unit]);
+        } else if installed.units.contains(*unit) || !installed.unlisted.is_empty() {
+            together.push(*unit);
+        } else {
+            states.insert(unit.to_string(), Fact::Known(UnitEnabled::NotFound));
+        }
+    }
+    let batches = std::iter::once(together).chain(alone).filter(|b| !b.is_empty());
+    for answers in join_all(batches.map(|batch| is_enabled(t, batch))).await {
+        states.extend(answers);
+    }
+    states
+}
+
+/// `systemctl is-enabled UNIT...` for `units`, asked again after a unit systemctl stopped at.
+async fn is_enabled<T: Transport>(
+    t: &T,
+    mut units: Vec<&str>,
+) -> Vec<(String, Fact<UnitEnabled>)> {
+    let mut states = Vec::new();
+    while !units.is_empty() {
+        let mut argv = vec!["systemctl", "is-enabled"];
+        argv.extend(&units);
+        let cmd = Command::new(&argv);
+        let out = match run_raw(t, &cmd).await {
+            Ok(out) if out.exit_status == Some(127) || out.cut.is_some() => {
+                Err(out.failure_reason(&cmd))
+            }
+            Ok(out) => Ok(out),
+            Err(reason) => Err(reason),
+        };
+        let out = match out {
+            Ok(out) => out,
+            Err(reason) => {
+                states.extend(
+                    units
+                        .iter()
+                        .map(|unit| (unit.to_string(), Fact::unknown(reason.clone()))),
+                );
+                break;
+            }
+        };
+        let stdout = out.stdout_text();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let words: Vec<&str> = stdout.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+        if units.len() == 1 || words.len() > units.len() {
+            // One unit, or lines that are not one per unit: read as the answer for one unit.
+            let unit = units.remove(0);
+            let state = services::parse_is_enabled(&stdout, &stderr, out.exit_status);
+            states.push((unit.to_string(), Fact::Known(state)));
+            continue;
+        }
+        let answered = words.len();
+        for (unit, word) in units.iter().zip(&words) {
+            let state = services::parse_is_enabled(word, "", None);
+            states.push((unit.to_string(), Fact::Known(state)));
+        }
+        units.drain(..answered);
+        // systemctl stopped at the next unit, and said why on stderr: that is its answer.
+        // An unanswered unit stderr does not name is asked again, alone.
+        if let Some(stopped_at) = units.first().copied() {
+            if stderr.contains(stopped_at) || answered == 0 {
+                let state = services::parse_is_enabled("", &stderr, out.exit_status);
+                states.push((stopped_at.to_string(), Fact::Known(state)));
+                units.remove(0);
+            }
+        }
+    }
+    states
 }
 
 async fn active_units<T: Transport>(t: &T) -> Result<Vec<(String, bool)>, String> {
@@ -471,7 +632,31 @@ async fn active_units<T: Transport>(t: &T) -> Result<Vec<(String, bool)>, String
     services::parse_is_active(&units, &out.stdout_text())
 }
 
+/// Where `program` is on the usual PATH ([`PROGRAM_PATH`]): None when it is in none of
+/// them, so that a command that would only say "command not found" is not run.
+async fn installed<T: Transport>(t: &T, program: &str) -> Result<Option<String>, String> {
+    let paths: Vec<String> = PROGRAM_PATH
+        .iter()
+        .map(|dir| format!("{dir}/{program}"))
+        .collect();
+    let refs: Vec<&str> = paths.iter().map(String::as_str).collect();
+    first_executable(t, &refs).await
+}
+
+/// The folders a login shell's PATH holds on Linux distributions, root's included.
+pub const PROGRAM_PATH: [&str; 6] = [
+    "/usr/local/sbin",
+    "/usr/local/bin",
+    "/usr/sbin",
+    "/usr/bin",
+    "/sbin",
+    "/bin",
+];
+
 async fn chkconfig<T: Transport>(t: &T) -> Result<Option<BTreeMap<String, bool>>, String> {
+    if installed(t, "chkconfig").await?.is_none() {
+        return Ok(None);
+    }
     // LC_ALL=C: chkconfig translates "on"/"off".
     let cmd = Command::new(&["env", "LC_ALL=C", "chkconfig", "--list"]);
     let out = run_raw(t, &cmd).await?;
@@ -483,6 +668,9 @@ async fn chkconfig<T: Transport>(t: &T) -> Result<Option<BTreeMap<String, bool>>
 }
 
 async fn getenforce<T: Transport>(t: &T) -> Result<Option<String>, String> {
+    if installed(t, "getenforce").await?.is_none() {
+        return Ok(None);
+    }
     let cmd = Command::new(&["getenforce"]);
     let out = run_raw(t, &cmd).await?;
     match out.exit_status {

@@ -11,6 +11,28 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+/// Where systemd looks for system units, first to last (systemd.unit(5), "System Unit
+/// Search Path", with the split-usr /lib of older distributions): a name in none of these
+/// folders is a unit `systemctl is-enabled` does not find.
+pub const SYSTEM_UNIT_PATH: &[&str] = &[
+    "/etc/systemd/system.control",
+    "/run/systemd/system.control",
+    "/run/systemd/transient",
+    "/run/systemd/generator.early",
+    "/etc/systemd/system",
+    "/etc/systemd/system.attached",
+    "/run/systemd/system",
+    "/run/systemd/system.attached",
+    "/run/systemd/generator",
+    "/usr/local/lib/systemd/system",
+    "/usr/lib/systemd/system",
+    "/lib/systemd/system",
+    "/run/systemd/generator.late",
+];
+
+/// Where SysV init scripts are: Red Hat's folder and everyone else's.
+pub const SYSV_SCRIPT_FOLDERS: &[&str] = &["/etc/rc.d/init.d", "/etc/init.d"];
+
 /// What `systemctl is-enabled UNIT` says about one unit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -17,15 +17,6 @@ use crate::image::volumes::Content;
 use crate::image::xfs;
 use crate::transport::{CommandOutput, FileKind, OUTPUT_CAP};
 
-/// Where a program is looked for: the PATH a root login gets.
-const PATH: [&str; 6] = [
-    "/usr/local/sbin",
-    "/usr/local/bin",
-    "/usr/sbin",
-    "/usr/bin",
-    "/sbin",
-    "/bin",
-];
 /// The most `head -c` gives: the partition table reader asks for 24 KiB.
 const HEAD_MAX: u64 = 1 << 20;
 
@@ -44,9 +35,7 @@ pub fn answer(system: &System, argv: &[String]) -> Result<CommandOutput, String>
         return Ok(not_installed(program));
     }
     match args.as_slice() {
-        ["uname", "-s"] => Ok(printed("Linux\n")),
-        ["uname", "-m"] => machine(system).map(printed),
-        ["uname", "-r"] => boot_entry::default_entry(system).map(|e| printed(e.kernel + "\n")),
+        ["uname", options @ ..] => uname(system, options).map(printed),
         ["lsblk", "-b", "-P", "-o", "NAME,TYPE,SIZE,MOUNTPOINT"] => Ok(printed(lsblk(system))),
         ["blkid"] => Ok(printed(blkid(system))),
         ["df", "-P", "-k", "/"] => df(system, false).map(printed),
@@ -54,7 +43,7 @@ pub fn answer(system: &System, argv: &[String]) -> Result<CommandOutput, String>
         ["tune2fs", "-l", device] => Ok(tune2fs(system, device)),
         ["lsattr", path] => lsattr(system, path).map(printed),
         ["head", "-c", count, device] => head(system, count, device),
-        ["systemctl", "is-enabled", unit] => Ok(units::is_enabled(system, unit)),
+        ["systemctl", "is-enabled", names @ ..] => Ok(units::is_enabled(system, names)),
         ["env", "LC_ALL=C", "chkconfig", "--list"] => Ok(printed(units::chkconfig_list(system))),
         ["ssh", "-V"] => ssh_version(system),
         ["lsinitrd"] => {
@@ -95,13 +84,33 @@ fn not_installed(program: &str) -> CommandOutput {
 
 /// Where `program` is on the image's PATH, as an executable file.
 fn installed(system: &System, program: &str) -> Option<String> {
-    PATH.iter()
+    crate::facts::PROGRAM_PATH
+        .iter()
         .map(|dir| format!("{dir}/{program}"))
         .find(|path| {
             system
                 .stat(path)
                 .is_ok_and(|s| s.kind == FileKind::File && s.mode & 0o111 != 0)
         })
+}
+
+/// `uname` with any of `-s`, `-r`, `-m`, printed in uname's order whatever the order given.
+fn uname(system: &System, options: &[&str]) -> Result<String, String> {
+    let mut words = Vec::new();
+    for (option, word) in [("-s", 's'), ("-r", 'r'), ("-m", 'm')] {
+        if !options.contains(&option) {
+            continue;
+        }
+        words.push(match word {
+            's' => "Linux".to_string(),
+            'r' => boot_entry::default_entry(system)?.kernel,
+            _ => machine(system)?.trim_end().to_string(),
+        });
+    }
+    if words.is_empty() || words.len() != options.len() {
+        return Err(format!("uname {} is not answered from an image", options.join(" ")));
+    }
+    Ok(words.join(" ") + "\n")
 }
 
 /// Programs whose ELF header tells the architecture the image's userland was built for.

@@ -29,9 +29,6 @@ const UNIT_PATH: [&str; 5] = [
 /// `*.wants` folders looked into: a system has a few dozen.
 const WANTS_MAX: usize = 256;
 
-fn printed(word: &str, status: u32) -> CommandOutput {
-    super::commands::output(status, format!("{word}\n"), "")
-}
 
 /// The links of /etc/systemd/system, read once per image: what each entry there links to,
 /// and the units linked in its `*.wants/` and `*.requires/` folders.
@@ -67,20 +64,33 @@ impl ConfigLinks {
     }
 }
 
-/// `systemctl is-enabled UNIT`.
-pub fn is_enabled(system: &System, unit: &str) -> CommandOutput {
+/// `systemctl is-enabled UNIT...`: one line per unit, as systemd 253 and later print them
+/// (a unit without a file is "not-found"), exit status 0 when any is enabled.
+pub fn is_enabled(system: &System, units: &[&str]) -> CommandOutput {
+    let states: Vec<(&str, u32)> = units.iter().map(|unit| state(system, unit)).collect();
+    let text: String = states.iter().map(|(word, _)| format!("{word}\n")).collect();
+    let status = match states.as_slice() {
+        [(_, status)] => *status,
+        _ if states.iter().any(|(_, status)| *status == 0) => 0,
+        _ => 1,
+    };
+    super::commands::output(status, text, "")
+}
+
+/// The word `systemctl is-enabled UNIT` prints for `unit`, and its exit status.
+fn state(system: &System, unit: &str) -> (&'static str, u32) {
     if unit.contains('/') || unit.is_empty() {
-        return printed("not-found", 4);
+        return ("not-found", 4);
     }
     let config = system.unit_links.get_or_init(|| ConfigLinks::read(system));
     let config_link = config.links.get(unit);
     if config_link.map(String::as_str) == Some("/dev/null") {
-        return printed("masked", 1);
+        return ("masked", 1);
     }
     if let Some(target) = config_link {
         let name = target.rsplit('/').next().unwrap_or(target);
         if name != unit && UNIT_PATH.iter().any(|dir| target.starts_with(dir)) {
-            return printed("alias", 0);
+            return ("alias", 0);
         }
     }
     let Some(file) = UNIT_PATH
@@ -89,7 +99,7 @@ pub fn is_enabled(system: &System, unit: &str) -> CommandOutput {
         .find(|path| matches!(system.stat(path), Ok(s) if s.kind == FileKind::File))
     else {
         // systemd 253 and later print "not-found"; older ones only an error, exit 1.
-        return printed("not-found", 4);
+        return ("not-found", 4);
     };
     // Enabled: linked in a .wants/.requires folder, or aliased by another name (Alias=).
     let aliased = config
@@ -97,16 +107,16 @@ pub fn is_enabled(system: &System, unit: &str) -> CommandOutput {
         .iter()
         .any(|(name, target)| name != unit && target.rsplit('/').next() == Some(unit));
     if config.wanted.contains(unit) || aliased {
-        return printed("enabled", 0);
+        return ("enabled", 0);
     }
     let body = system
         .read(&file, crate::transport::OUTPUT_CAP)
         .map(|c| String::from_utf8_lossy(&c.bytes).into_owned())
         .unwrap_or_default();
     match install_section(&body) {
-        Install::Nothing => printed("static", 0),
-        Install::AlsoOnly => printed("indirect", 0),
-        Install::Hooks => printed("disabled", 1),
+        Install::Nothing => ("static", 0),
+        Install::AlsoOnly => ("indirect", 0),
+        Install::Hooks => ("disabled", 1),
     }
 }
 
