@@ -386,20 +386,19 @@ fn uname_words(
     Result<String, String>,
     Result<String, String>,
 ) {
-    let words = printed.and_then(|text| {
-        match text.split_whitespace().collect::<Vec<_>>().as_slice() {
-            [name, release, machine] => Ok((
-                name.to_string(),
-                release.to_string(),
-                machine.to_string(),
-            )),
-            _ => Err(format!(
-                "`{}` printed {:?}, expected three words",
-                UNAME.join(" "),
-                text.trim()
-            )),
-        }
-    });
+    let words =
+        printed.and_then(
+            |text| match text.split_whitespace().collect::<Vec<_>>().as_slice() {
+                [name, release, machine] => {
+                    Ok((name.to_string(), release.to_string(), machine.to_string()))
+                }
+                _ => Err(format!(
+                    "`{}` printed {:?}, expected three words",
+                    UNAME.join(" "),
+                    text.trim()
+                )),
+            },
+        );
     match words {
         Ok((name, release, machine)) => (Ok(name), Ok(machine), Ok(release)),
         Err(reason) => (Err(reason.clone()), Err(reason.clone()), Err(reason)),
@@ -555,7 +554,9 @@ async fn units_enabled<T: Transport>(
             states.insert(unit.to_string(), Fact::Known(UnitEnabled::NotFound));
         }
     }
-    let batches = std::iter::once(together).chain(alone).filter(|b| !b.is_empty());
+    let batches = std::iter::once(together)
+        .chain(alone)
+        .filter(|b| !b.is_empty());
     for answers in join_all(batches.map(|batch| is_enabled(t, batch))).await {
         states.extend(answers);
     }
@@ -563,10 +564,7 @@ async fn units_enabled<T: Transport>(
 }
 
 /// `systemctl is-enabled UNIT...` for `units`, asked again after a unit systemctl stopped at.
-async fn is_enabled<T: Transport>(
-    t: &T,
-    mut units: Vec<&str>,
-) -> Vec<(String, Fact<UnitEnabled>)> {
+async fn is_enabled<T: Transport>(t: &T, mut units: Vec<&str>) -> Vec<(String, Fact<UnitEnabled>)> {
     let mut states = Vec::new();
     while !units.is_empty() {
         let mut argv = vec!["systemctl", "is-enabled"];
@@ -592,7 +590,11 @@ async fn is_enabled<T: Transport>(
         };
         let stdout = out.stdout_text();
         let stderr = String::from_utf8_lossy(&out.stderr);
-        let words: Vec<&str> = stdout.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+        let words: Vec<&str> = stdout
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .collect();
         if units.len() == 1 || words.len() > units.len() {
             // One unit, or lines that are not one per unit: read as the answer for one unit.
             let unit = units.remove(0);

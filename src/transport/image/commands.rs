@@ -108,7 +108,10 @@ fn uname(system: &System, options: &[&str]) -> Result<String, String> {
         });
     }
     if words.is_empty() || words.len() != options.len() {
-        return Err(format!("uname {} is not answered from an image", options.join(" ")));
+        return Err(format!(
+            "uname {} is not answered from an image",
+            options.join(" ")
+        ));
     }
     Ok(words.join(" ") + "\n")
 }

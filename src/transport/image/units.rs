@@ -29,7 +29,6 @@ const UNIT_PATH: [&str; 5] = [
 /// `*.wants` folders looked into: a system has a few dozen.
 const WANTS_MAX: usize = 256;
 
-
 /// The links of /etc/systemd/system, read once per image: what each entry there links to,
 /// and the units linked in its `*.wants/` and `*.requires/` folders.
 #[derive(Debug, Default)]
