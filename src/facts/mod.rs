@@ -271,7 +271,7 @@ pub async fn collect_with<T: Transport>(t: &T, cloud: bool) -> Facts {
     );
     let (
         (releases, uname, lsblk, mounts, partitions),
-        (proc_modules, shadow, selinux_config, selinux_mode, (units, firewall), chkconfig),
+        (proc_modules, shadow, selinux_config, selinux_mode, (units, firewall, chkconfig)),
         (ufw, (sshd_config, ssh_version), fstab_text, blkid_text),
         (passwd_text, qemu_ga, passwd_program, lib_paths, disk_usage, inode_usage),
     ) = tokio::join!(
@@ -290,8 +290,7 @@ pub async fn collect_with<T: Transport>(t: &T, cloud: bool) -> Facts {
                 run_cmd(t, Command::new(&["lsattr", "/etc/shadow"]).privileged()),
                 read_optional(t, "/etc/selinux/config"),
                 getenforce(t),
-                systemd_units(t),
-                chkconfig(t),
+                service_states(t),
             )
         },
         async {
@@ -466,13 +465,15 @@ fn system_disk_fact(
 
 /// The boot-time state of each of [`ENABLED_UNITS`] and the running state of
 /// [`FIREWALL_UNITS`] and [`SSH_UNITS`], asked of systemctl in as few calls as give the
-/// same answers as one call per unit (see [`units_enabled`]). Without systemd (no folder
-/// of its unit search path exists) nothing is asked: both are Unknown.
-async fn systemd_units<T: Transport>(
+/// same answers as one call per unit (see [`units_enabled`]), and SysV init's runlevels
+/// (see [`chkconfig`]). Without systemd (no folder of its unit search path exists)
+/// systemctl is not asked: its answers are Unknown.
+async fn service_states<T: Transport>(
     t: &T,
 ) -> (
     BTreeMap<String, Fact<UnitEnabled>>,
     Result<Vec<(String, bool)>, String>,
+    Result<Option<BTreeMap<String, bool>>, String>,
 ) {
     let installed = unit_files(t).await;
     if installed.folders == 0 {
@@ -484,9 +485,13 @@ async fn systemd_units<T: Transport>(
             .iter()
             .map(|unit| (unit.to_string(), Fact::unknown(reason.clone())))
             .collect();
-        return (units, Err(reason));
+        return (units, Err(reason), chkconfig(t, &installed).await);
     }
-    tokio::join!(units_enabled(t, &installed), active_units(t))
+    tokio::join!(
+        units_enabled(t, &installed),
+        active_units(t),
+        chkconfig(t, &installed)
+    )
 }
 
 /// Which units have a file in systemd's unit search path, and which SysV scripts exist.
@@ -499,6 +504,8 @@ struct UnitFiles {
     unlisted: Vec<String>,
     /// Scripts of /etc/init.d and /etc/rc.d/init.d.
     sysv_scripts: BTreeSet<String>,
+    /// A SysV folder exists but could not be listed.
+    sysv_unlisted: bool,
 }
 
 async fn unit_files<T: Transport>(t: &T) -> UnitFiles {
@@ -511,6 +518,7 @@ async fn unit_files<T: Transport>(t: &T) -> UnitFiles {
         units: BTreeSet::new(),
         unlisted: Vec::new(),
         sysv_scripts: BTreeSet::new(),
+        sysv_unlisted: false,
     };
     for (folder, listing) in folders.zip(listings) {
         let sysv = services::SYSV_SCRIPT_FOLDERS.contains(folder);
@@ -521,7 +529,7 @@ async fn unit_files<T: Transport>(t: &T) -> UnitFiles {
                 found.units.extend(names);
             }
             Err(ReadError::NotFound(_)) => {}
-            Err(_) if sysv => {}
+            Err(_) if sysv => found.sysv_unlisted = true,
             Err(_) => {
                 found.folders += 1;
                 found.unlisted.push(folder.to_string());
@@ -655,9 +663,31 @@ pub const PROGRAM_PATH: [&str; 6] = [
     "/bin",
 ];
 
-async fn chkconfig<T: Transport>(t: &T) -> Result<Option<BTreeMap<String, bool>>, String> {
+/// The SysV services the checks ask chkconfig about: sshd, the network services and the
+/// firewalls (see `checks::boot_state` and the firewall check).
+const SYSV_SERVICES: &[&str] = &[
+    "sshd",
+    "network",
+    "NetworkManager",
+    "systemd-networkd",
+    "iptables",
+    "ip6tables",
+];
+
+/// `chkconfig --list` at runlevel 3; None where chkconfig is not installed. chkconfig lists
+/// the scripts of the SysV folders: where none of [`SYSV_SERVICES`] has one there (a
+/// systemd host keeps only `functions` and a README), it would say nothing about them,
+/// and is not asked.
+async fn chkconfig<T: Transport>(
+    t: &T,
+    installed_units: &UnitFiles,
+) -> Result<Option<BTreeMap<String, bool>>, String> {
     if installed(t, "chkconfig").await?.is_none() {
         return Ok(None);
+    }
+    let scripts = &installed_units.sysv_scripts;
+    if !installed_units.sysv_unlisted && !SYSV_SERVICES.iter().any(|name| scripts.contains(*name)) {
+        return Ok(Some(BTreeMap::new()));
     }
     // LC_ALL=C: chkconfig translates "on"/"off".
     let cmd = Command::new(&["env", "LC_ALL=C", "chkconfig", "--list"]);
