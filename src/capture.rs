@@ -97,6 +97,12 @@ pub enum Answer {
         millis: u64,
         result: Result<Vec<String>, ReadError>,
     },
+    ReadHead {
+        path: String,
+        len: usize,
+        millis: u64,
+        result: Result<FileContents, ReadError>,
+    },
 }
 
 /// What was asked: the key an answer is found by.
@@ -107,6 +113,7 @@ enum Question {
     Stat(String),
     ReadLink(String),
     ListDir(String),
+    ReadHead(String, usize),
 }
 
 impl Answer {
@@ -117,6 +124,7 @@ impl Answer {
             Answer::Stat { path, .. } => Question::Stat(path.clone()),
             Answer::ReadLink { path, .. } => Question::ReadLink(path.clone()),
             Answer::ListDir { path, .. } => Question::ListDir(path.clone()),
+            Answer::ReadHead { path, len, .. } => Question::ReadHead(path.clone(), *len),
         }
     }
 }
@@ -317,6 +325,22 @@ impl<T: Transport> Transport for Recorder<'_, T> {
         };
         result
     }
+
+    async fn read_head(&self, path: &str, len: usize) -> Result<FileContents, ReadError> {
+        let start = std::time::Instant::now();
+        let result = self.inner.read_head(path, len).await;
+        let answer = Answer::ReadHead {
+            path: path.to_string(),
+            len,
+            millis: millis_since(start),
+            result,
+        };
+        self.keep(&answer);
+        let Answer::ReadHead { result, .. } = answer else {
+            unreachable!("built as ReadHead above")
+        };
+        result
+    }
 }
 
 /// A transport that answers from a capture. A question asked more than once gets the
@@ -392,6 +416,13 @@ impl Transport for Replay {
     async fn list_dir(&self, path: &str) -> Result<Vec<String>, ReadError> {
         match self.answer(Question::ListDir(path.to_string())) {
             Some(Answer::ListDir { result, .. }) => result,
+            _ => Err(not_captured(path)),
+        }
+    }
+
+    async fn read_head(&self, path: &str, len: usize) -> Result<FileContents, ReadError> {
+        match self.answer(Question::ReadHead(path.to_string(), len)) {
+            Some(Answer::ReadHead { result, .. }) => result,
             _ => Err(not_captured(path)),
         }
     }

@@ -10,8 +10,10 @@ use std::path::{Path, PathBuf};
 
 use common::{disk_with, ext_disk, out_dir, tool};
 use image_check::facts::{blkid, df, services, tune2fs};
+use image_check::image::ext::Superblock;
 use image_check::transport::image::ImageTransport;
-use image_check::transport::{Command, Transport};
+use image_check::transport::local::LocalTransport;
+use image_check::transport::{Command, HostLimits, Transport};
 
 /// A minimal root tree: what makes a file system the root one.
 fn root_tree(dir: &Path) -> PathBuf {
@@ -100,6 +102,17 @@ fn ext_superblocks_answer_tune2fs_blkid_and_df_as_the_real_tools_read_them() {
         let (ours, _) = ask(&image, &["tune2fs", "-l", "/dev/vda1"]);
         assert_eq!(
             tune2fs::parse_tune2fs(&ours).unwrap(),
+            real,
+            "mke2fs {options:?}"
+        );
+        // A live host's root superblock, read as bytes where the device is readable.
+        let local = LocalTransport::new(HostLimits::default());
+        let head = runtime()
+            .block_on(local.read_head(fs.to_str().unwrap(), 2048))
+            .unwrap();
+        let superblock = Superblock::parse(head.bytes[1024..2048].try_into().unwrap()).unwrap();
+        assert_eq!(
+            tune2fs::Ext4Info::from_superblock(&superblock),
             real,
             "mke2fs {options:?}"
         );

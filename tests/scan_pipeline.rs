@@ -437,3 +437,77 @@ fn completions_and_man_page() {
     let man = String::from_utf8(image_check(&["man"]).stdout).unwrap();
     assert!(man.starts_with(".ie") && man.contains(".TH image_check 1"));
 }
+
+/// Where the login may read the root device (root), its superblock and the disk's header are
+/// read as bytes over SFTP: no tune2fs and no head run, and the verdict is the real file
+/// system's. Each host's /dev/vda1 is an ext4 made by mke2fs, and it has no tune2fs at all.
+#[test]
+fn the_root_superblock_and_the_disk_header_are_read_as_bytes_where_the_device_is_readable() {
+    use common::{ext_fs, fault_fixture, tool};
+    let variants = [("wide", "64bit"), ("narrow", "^64bit")];
+    let specs: Vec<String> = variants
+        .iter()
+        .map(|(name, feature)| {
+            let host = fault_fixture(&format!("superblock-{name}"), "debian12-ok", |root| {
+                for tune2fs in ["usr/sbin/tune2fs", "sbin/tune2fs"] {
+                    let _ = std::fs::remove_file(root.join(tune2fs));
+                }
+                let empty = root.join("tmp/empty");
+                std::fs::create_dir_all(&empty).unwrap();
+                ext_fs(
+                    &empty,
+                    &root.join("dev/vda1"),
+                    &["-t", "ext4", "-O", feature],
+                    "16M",
+                );
+            });
+            format!("{name}={}", host.display())
+        })
+        .collect();
+    let specs: Vec<&str> = specs.iter().map(String::as_str).collect();
+    let fleet = Fleet::up("superblock", 98, &specs);
+    let out = out_dir("superblock");
+    common::scan_fleet(&fleet, &out, &["-q", "--save-facts"]);
+    let rows = rows_by_host(&out);
+    assert_eq!(rows["wide"]["filesystem"], "WARNING", "{:?}", rows["wide"]);
+    assert_eq!(rows["narrow"]["filesystem"], "OK", "{:?}", rows["narrow"]);
+    for (name, _) in variants {
+        let capture =
+            image_check::capture::Capture::load(&out.join(name).join("capture.json.gz")).unwrap();
+        let programs: Vec<&str> = capture
+            .answers
+            .iter()
+            .filter_map(|a| match a {
+                image_check::capture::Answer::Exec { command, .. } => {
+                    Some(command.argv[0].as_str())
+                }
+                _ => None,
+            })
+            .collect();
+        assert!(
+            !programs.contains(&"tune2fs") && !programs.contains(&"head"),
+            "{name}: {programs:?}"
+        );
+        let real = tool(
+            "tune2fs",
+            &[
+                "-l",
+                &format!(
+                    "/srv/image-check-fleet/fixtures-{}/superblock-{name}/dev/vda1",
+                    std::process::id()
+                ),
+            ],
+            None,
+        );
+        let real =
+            image_check::facts::tune2fs::parse_tune2fs(&String::from_utf8_lossy(&real.stdout))
+                .unwrap();
+        let facts = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(image_check::facts::collect(
+                &image_check::capture::Replay::new(&capture.answers),
+            ));
+        assert_eq!(facts.root_ext.known(), Some(&Some(real)), "{name}");
+    }
+}

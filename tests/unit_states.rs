@@ -96,6 +96,12 @@ impl Transport for Tree {
         Ok(Some(target.to_string_lossy().into_owned()))
     }
 
+    async fn read_head(&self, path: &str, len: usize) -> Result<FileContents, ReadError> {
+        let mut contents = self.read_file(path).await?;
+        contents.bytes.truncate(len);
+        Ok(contents)
+    }
+
     async fn list_dir(&self, path: &str) -> Result<Vec<String>, ReadError> {
         let mut names: Vec<String> = std::fs::read_dir(self.path(path))
             .map_err(|e| read_error(path, e))?

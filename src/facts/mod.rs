@@ -920,6 +920,14 @@ async fn root_ext_fact<T: Transport>(
         ("/dev/root", Some(d)) => format!("/dev/{}", d.root_device),
         (device, _) => device.to_string(),
     };
+    // The superblock as bytes where this user may read the device (root); else tune2fs.
+    if let Ok(head) = t.read_head(&device, 2048).await {
+        if let Some(raw) = head.bytes.get(1024..2048).and_then(|b| b.try_into().ok()) {
+            if let Ok(superblock) = crate::image::ext::Superblock::parse(raw) {
+                return Fact::Known(Some(tune2fs::Ext4Info::from_superblock(&superblock)));
+            }
+        }
+    }
     let text = run_cmd(t, Command::new(&["tune2fs", "-l", &device]).privileged()).await;
     Fact::from_result(
         text.and_then(|text| tune2fs::parse_tune2fs(&text))
@@ -940,9 +948,14 @@ async fn partition_table_fact<T: Transport>(
             return (Fact::unknown(reason.clone()), Fact::unknown(reason));
         }
     };
+    // The header over SFTP where this user may read the device (root); else `head -c`.
     let bytes = partition_table::HEADER_BYTES.to_string();
     let head = Command::new(&["head", "-c", &bytes, &device]).privileged();
-    let header_reason = match run_raw(t, &head).await {
+    let header = match t.read_head(&device, partition_table::HEADER_BYTES).await {
+        Ok(contents) => Ok(output_of(contents)),
+        Err(_) => run_raw(t, &head).await,
+    };
+    let header_reason = match header {
         Ok(out) if out.success() => match partition_table::from_header(&out.stdout) {
             Ok(table) => {
                 let source = format!("the first {} bytes of {device}", out.stdout.len());
@@ -980,6 +993,16 @@ async fn partition_table_fact<T: Transport>(
         Err(reason) => Fact::unknown(format!("{header_reason}; {reason}")),
     };
     (table, partitions)
+}
+
+/// A read's bytes as the output of a `head -c` that printed them.
+fn output_of(contents: FileContents) -> CommandOutput {
+    CommandOutput {
+        exit_status: Some(0),
+        stdout: contents.bytes,
+        stderr: Vec::new(),
+        cut: contents.cut,
+    }
 }
 
 /// Whether [`boot::SYS_FIRMWARE_EFI`] exists.

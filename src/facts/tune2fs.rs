@@ -42,6 +42,20 @@ impl Ext4Info {
     pub fn has_feature(&self, name: &str) -> bool {
         self.features.iter().any(|f| f == name)
     }
+
+    /// What `tune2fs -l` prints of `superblock`, read from the device's bytes: tune2fs
+    /// reads the same on-disk superblock, mounted or not.
+    pub fn from_superblock(superblock: &crate::image::ext::Superblock) -> Self {
+        Ext4Info {
+            volume_name: superblock.label.clone(),
+            uuid: superblock.uuid.clone(),
+            features: superblock.feature_names(),
+            block_count: superblock.blocks,
+            block_size: superblock.block_size,
+            inode_count: u64::from(superblock.inodes),
+            free_inodes: u64::from(superblock.free_inodes),
+        }
+    }
 }
 
 const VOLUME_NAME: &str = "Filesystem volume name";

@@ -128,24 +128,29 @@ impl Superblock {
     pub fn read(disk: &dyn VirtualDisk) -> Result<Superblock, Error> {
         let mut raw = [0u8; 1024];
         disk.read_at(1024, &mut raw)?;
+        Superblock::parse(&raw)
+    }
+
+    /// The superblock in `raw`, the 1024 bytes at byte 1024 of the file system.
+    pub fn parse(raw: &[u8; 1024]) -> Result<Superblock, Error> {
         if u16::from_le_bytes([raw[56], raw[57]]) != MAGIC {
             return Err(fs_error(
                 FS,
                 "no ext2/3/4 superblock (magic 0xEF53) at byte 1024",
             ));
         }
-        let log_block = le_u32(&raw, 24);
+        let log_block = le_u32(raw, 24);
         if log_block > 6 {
             return Err(fs_error(
                 FS,
                 format!("a block size of 1024 << {log_block} bytes"),
             ));
         }
-        let incompat = le_u32(&raw, 96);
+        let incompat = le_u32(raw, 96);
         let wide = incompat & INCOMPAT_64BIT != 0;
         let pair = |lo: usize, hi: usize| {
-            let high = if wide { u64::from(le_u32(&raw, hi)) } else { 0 };
-            high << 32 | u64::from(le_u32(&raw, lo))
+            let high = if wide { u64::from(le_u32(raw, hi)) } else { 0 };
+            high << 32 | u64::from(le_u32(raw, lo))
         };
         let uuid: String = raw[104..120].iter().map(|b| format!("{b:02x}")).collect();
         let label = &raw[120..136];
@@ -154,11 +159,11 @@ impl Superblock {
             block_size: 1024 << log_block,
             blocks: pair(4, 0x150),
             free_blocks: pair(12, 0x158),
-            inodes: le_u32(&raw, 0),
-            free_inodes: le_u32(&raw, 16),
-            feature_compat: le_u32(&raw, 92),
+            inodes: le_u32(raw, 0),
+            free_inodes: le_u32(raw, 16),
+            feature_compat: le_u32(raw, 92),
             feature_incompat: incompat,
-            feature_ro_compat: le_u32(&raw, 100),
+            feature_ro_compat: le_u32(raw, 100),
             uuid: format!(
                 "{}-{}-{}-{}-{}",
                 &uuid[0..8],
@@ -169,18 +174,18 @@ impl Superblock {
             ),
             label: String::from_utf8_lossy(label).into_owned(),
             reserved_blocks: pair(8, 0x154),
-            first_data_block: le_u32(&raw, 20),
-            blocks_per_group: le_u32(&raw, 32),
-            inodes_per_group: le_u32(&raw, 40),
-            inode_size: le_u16(&raw, 88),
-            reserved_gdt_blocks: le_u16(&raw, 0xCE),
-            desc_size: if wide { le_u16(&raw, 0xFE).max(32) } else { 32 },
-            overhead_blocks: le_u32(&raw, 0x248),
+            first_data_block: le_u32(raw, 20),
+            blocks_per_group: le_u32(raw, 32),
+            inodes_per_group: le_u32(raw, 40),
+            inode_size: le_u16(raw, 88),
+            reserved_gdt_blocks: le_u16(raw, 0xCE),
+            desc_size: if wide { le_u16(raw, 0xFE).max(32) } else { 32 },
+            overhead_blocks: le_u32(raw, 0x248),
             // s_jnl_blocks[15] and [16] are i_size_high and i_size when s_jnl_backup_type
             // is EXT3_JNL_BACKUP_BLOCKS.
             journal_bytes: if raw[0xFD] == 1 {
-                u64::from(le_u32(&raw, 0x10C + 15 * 4)) << 32
-                    | u64::from(le_u32(&raw, 0x10C + 16 * 4))
+                u64::from(le_u32(raw, 0x10C + 15 * 4)) << 32
+                    | u64::from(le_u32(raw, 0x10C + 16 * 4))
             } else {
                 0
             },

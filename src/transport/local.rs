@@ -125,6 +125,26 @@ impl Transport for LocalTransport {
         Ok(Some(target.to_string_lossy().into_owned()))
     }
 
+    async fn read_head(&self, path: &str, len: usize) -> Result<FileContents, ReadError> {
+        use std::os::unix::fs::MetadataExt;
+        use tokio::io::AsyncReadExt;
+        let meta = tokio::fs::metadata(path)
+            .await
+            .map_err(|e| read_error(path, e))?;
+        if !super::is_file_or_block_device(meta.mode()) {
+            return Err(super::not_regular(path));
+        }
+        let file = tokio::fs::File::open(path)
+            .await
+            .map_err(|e| read_error(path, e))?;
+        let mut bytes = Vec::new();
+        file.take(len as u64)
+            .read_to_end(&mut bytes)
+            .await
+            .map_err(|e| read_error(path, e))?;
+        Ok(FileContents { bytes, cut: None })
+    }
+
     async fn list_dir(&self, path: &str) -> Result<Vec<String>, ReadError> {
         let mut entries = tokio::fs::read_dir(path)
             .await

@@ -351,6 +351,19 @@ pub trait Transport: Sync {
     ) -> impl Future<Output = Result<Option<String>, ReadError>> + Send;
     /// The names in a folder (no `.` or `..`), sorted.
     fn list_dir(&self, path: &str) -> impl Future<Output = Result<Vec<String>, ReadError>> + Send;
+    /// The first `len` bytes (fewer where it is shorter) of a regular file or a block
+    /// device: a disk's partition table, a file system's superblock.
+    fn read_head(
+        &self,
+        path: &str,
+        len: usize,
+    ) -> impl Future<Output = Result<FileContents, ReadError>> + Send;
+}
+
+/// Whether a Unix mode (with its S_IFMT bits) is a regular file or a block device: what
+/// [`Transport::read_head`] reads. A FIFO or a character device may block or never end.
+pub(crate) fn is_file_or_block_device(mode: u32) -> bool {
+    matches!(mode & 0o170_000, 0o100_000 | 0o060_000)
 }
 
 /// Bytes in JSON: a string when they are UTF-8 (as a host's text almost always is, and

@@ -775,6 +775,39 @@ impl Transport for SshTransport {
         })
     }
 
+    async fn read_head(&self, path: &str, len: usize) -> Result<FileContents, ReadError> {
+        if let Some(sftp) = self.sftp().await {
+            let read = async {
+                let meta = sftp.metadata(path).await.map_err(|e| sftp_error(path, e))?;
+                if !super::is_file_or_block_device(meta.permissions.unwrap_or(0)) {
+                    return Err(not_regular(path));
+                }
+                let file = sftp.open(path).await.map_err(|e| sftp_error(path, e))?;
+                read_capped(
+                    tokio::io::AsyncReadExt::take(file, len as u64),
+                    len,
+                    &self.limits,
+                )
+                .await
+                .map_err(|e| ReadError::Other {
+                    path: path.to_string(),
+                    reason: e.to_string(),
+                })
+            };
+            if let Some(result) = self.over_sftp(read).await {
+                return result.map(|(bytes, cut)| FileContents { bytes, cut });
+            }
+        }
+        let count = len.to_string();
+        let output = self
+            .fallback(path, &["head", "-c", &count, "--", path])
+            .await?;
+        Ok(FileContents {
+            bytes: output.stdout,
+            cut: output.cut,
+        })
+    }
+
     async fn stat(&self, path: &str) -> Result<FileStat, ReadError> {
         if let Some(sftp) = self.sftp().await {
             let request = async { sftp.metadata(path).await.map_err(|e| sftp_error(path, e)) };

@@ -188,4 +188,29 @@ impl Transport for ImageTransport {
             _ => Err(stopped(path)),
         }
     }
+
+    /// A device's first bytes as `head -c` answers them from the image; a file's as it is.
+    async fn read_head(&self, path: &str, len: usize) -> Result<FileContents, ReadError> {
+        if !path.starts_with("/dev/") {
+            let mut contents = self.read_file(path).await?;
+            contents.bytes.truncate(len);
+            contents.cut = None;
+            return Ok(contents);
+        }
+        let argv = ["head", "-c", &len.to_string(), path]
+            .map(String::from)
+            .to_vec();
+        match self.ask(Request::Exec(argv)).await {
+            Some(Answer::Exec(Ok(out))) if out.success() => Ok(FileContents {
+                bytes: out.stdout,
+                cut: None,
+            }),
+            Some(Answer::Exec(Ok(_))) => Err(ReadError::NotFound(path.to_string())),
+            Some(Answer::Exec(Err(reason))) => Err(ReadError::Other {
+                path: path.to_string(),
+                reason,
+            }),
+            _ => Err(stopped(path)),
+        }
+    }
 }
