@@ -3,9 +3,12 @@
 # fleet of N real sshd hosts on loopback, all serving the same compliant chroot. Each contender
 # runs ROUNDS times, alternating, in this one run; the table gives medians and ratios.
 #
-#   bench/fleet-bench.sh [-n HOSTS] [-c CONCURRENCY] [-r ROUNDS] [-f FIXTURE] [-s] [-a]
+#   bench/fleet-bench.sh [-n HOSTS] [-c CONCURRENCY] [-r ROUNDS] [-f FIXTURE] [-k KEX] [-s] [-a]
 #
 # -s skips the ssh floor (to see whether a large N completes, and at what cost).
+# -k gives the floor's ssh (and Ansible's) KexAlgorithms=KEX. Without it they take OpenSSH's
+#    default: on OpenSSH 9.2 sntrup761x25519-sha512, whose key generation costs the client about
+#    5x the CPU of curve25519-sha256, the key exchange image_check makes (column kex).
 # -a is --with-ansible: adds `ansible all -m setup -f CONCURRENCY` (and `-m raw -a true`, one
 #    plain command per host through Ansible) from ansible-core installed with pip into a
 #    throw-away virtualenv; without python3's venv/pip, or when the install fails, it says so
@@ -31,16 +34,18 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-hosts=200 concurrency=50 rounds=3 fixture=centos7-ok floor=1 ansible=0
-while getopts "n:c:r:f:sa" opt; do
+hosts=200 concurrency=50 rounds=3 fixture=centos7-ok floor=1 ansible=0 kex=""
+while getopts "n:c:r:f:k:sa" opt; do
   case $opt in
     n) hosts=$OPTARG ;;
     c) concurrency=$OPTARG ;;
     r) rounds=$OPTARG ;;
     f) fixture=$OPTARG ;;
+    k) kex=$OPTARG ;;
     s) floor=0 ;;
     a) ansible=1 ;;
-    *) echo "usage: $0 [-n HOSTS] [-c CONCURRENCY] [-r ROUNDS] [-f FIXTURE] [-s] [-a]" >&2; exit 2 ;;
+    *) echo "usage: $0 [-n HOSTS] [-c CONCURRENCY] [-r ROUNDS] [-f FIXTURE] [-k KEX] [-s] [-a]" >&2
+       exit 2 ;;
   esac
 done
 
@@ -134,7 +139,7 @@ if [ "$ansible" = 1 ]; then
 ansible_port=2222
 ansible_user=root
 ansible_ssh_private_key_file=$run/id_ed25519
-ansible_ssh_common_args='-o UserKnownHostsFile=$run/known_hosts -o StrictHostKeyChecking=yes'
+ansible_ssh_common_args='-o UserKnownHostsFile=$run/known_hosts -o StrictHostKeyChecking=yes${kex:+ -o KexAlgorithms=$kex}'
 ansible_python_interpreter=/usr/bin/python3
 INI
   } >"$out/ansible-inventory.ini"
@@ -167,8 +172,8 @@ ansible_run() {
 }
 
 # usage: measure NAME CMD... -> appends to $out/results "NAME wall children_cpu maxrss_kb
-# exit_code controller_cpu target_cpu machine_busy connections execs sftp" (CPU in seconds; the
-# two cgroup figures are - without cgroups; the last three count h1's log lines of the run).
+# exit_code controller_cpu target_cpu machine_busy connections execs sftp kex" (CPU in seconds;
+# the two cgroup figures are - without cgroups; the last four are read from h1's log of the run).
 # The command's standard output goes to $out/stdout (for counting the hosts it reached).
 measure() {
   local name=$1; shift
@@ -206,19 +211,22 @@ count = lambda pattern: len(re.findall(pattern, text, re.M))
 connections = count(r"^Connection from ")
 execs = count(r"server_input_channel_req: channel \d+ request exec ")
 sftp = count(r"^Starting session: subsystem 'sftp' ")
+kex = ",".join(sorted(set(re.findall(r"kex: algorithm: (\S+)", text)))) or "-"
 spent = [f"{a - b:.3f}" if a is not None else "-" for a, b in zip(after, before)]
 print(name, f"{wall:.3f}", f"{usage.ru_utime + usage.ru_stime:.3f}", usage.ru_maxrss, code,
-      *spent, connections, execs, sftp)
+      *spent, connections, execs, sftp, kex)
 PY
 }
 
 floor() {
+  local kex_option=()
+  if [ -n "$kex" ]; then kex_option=(-o "KexAlgorithms=$kex"); fi
   xargs -P "$concurrency" -I{} ssh -q -o BatchMode=yes -o StrictHostKeyChecking=yes \
     -o UserKnownHostsFile="$run/known_hosts" -o ControlMaster=no -o ControlPath=none \
-    -i "$run/id_ed25519" -p 2222 root@{} echo ok <"$out/addresses"
+    "${kex_option[@]}" -i "$run/id_ed25519" -p 2222 root@{} echo ok <"$out/addresses"
 }
 export -f floor
-export concurrency run out
+export concurrency run out kex
 
 for round in $(seq 1 "$rounds"); do
   if [ "$floor" = 1 ]; then
@@ -241,12 +249,13 @@ import statistics, sys
 path, hosts, conc, cgroup = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
 rows = {}
 for line in open(path):
-    name, wall, children_cpu, rss, code, ctl_cg, target_cg, busy, conns, execs, sftp = line.split()
+    name, wall, children_cpu, rss, code, ctl_cg, target_cg, busy, conns, execs, sftp, kex = (
+        line.split())
     ctl = float(ctl_cg) if ctl_cg != "-" else float(children_cpu)
     target = float(target_cg) if target_cg != "-" else float(busy) - ctl
     rows.setdefault(name, []).append(dict(
         wall=float(wall), ctl=ctl, target=target, stat=float(busy) - ctl, rss=int(rss),
-        code=code, conns=int(conns), execs=int(execs), sftp=int(sftp)))
+        code=code, conns=int(conns), execs=int(execs), sftp=int(sftp), kex=kex))
 med = lambda name, key: statistics.median(r[key] for r in rows[name])
 floor = med("floor", "wall") if "floor" in rows else None
 print(f"fleet: {hosts} hosts, concurrency {conc}, {len(rows['scan'])} rounds (medians)")
@@ -255,11 +264,13 @@ print("controller and target CPU from "
       + "; stat-ctl: /proc/stat busy minus controller; conns, execs, sftp: counted on host h1")
 columns = ["contender", "wall s", "ratio to floor", "controller CPU ms/host",
            "target CPU ms/host", "stat-ctl ms/host", "conns/host", "execs/host", "sftp/host",
-           "peak RSS MB", "exit codes"]
-widths = [13] + [len(column) for column in columns[1:-1]]
+           "peak RSS MB", "exit codes", "kex"]
+widths = [13] + [len(column) for column in columns[1:-2]]
+widths.append(max([len("exit codes")]
+                  + [len(",".join(r["code"] for r in runs)) for runs in rows.values()]))
 line = lambda cells: "  ".join([cells[0].ljust(widths[0])]
-                               + [c.rjust(w) for c, w in zip(cells[1:-1], widths[1:])]
-                               + [cells[-1]])
+                               + [c.rjust(w) for c, w in zip(cells[1:-2], widths[1:])]
+                               + [cells[-2].ljust(widths[-1]), cells[-1]])
 print(line(columns))
 for name in rows:
     wall = med(name, "wall")
@@ -269,6 +280,7 @@ for name in rows:
              f"{per_host('ctl'):.2f}", f"{per_host('target'):.2f}", f"{per_host('stat'):.2f}",
              f"{med(name, 'conns'):g}", f"{med(name, 'execs'):g}", f"{med(name, 'sftp'):g}",
              f"{rss:.1f}" if name != "floor" else "per ssh",
-             ",".join(r["code"] for r in rows[name])]
+             ",".join(r["code"] for r in rows[name]),
+             " ".join(sorted(set(r["kex"] for r in rows[name])))]
     print(line(cells))
 PY
