@@ -74,12 +74,14 @@ cleanup() {
   if [ -n "$cgroup" ]; then
     # Processes not yet gone (sshd on its way out) go back to the root group, so the groups can.
     for group in targets controller; do
-      for pid in $(cat "$cgroup/$group/cgroup.procs" 2>/dev/null); do
+      [ -e "$cgroup/$group/cgroup.procs" ] || continue
+      while read -r pid; do
         echo "$pid" >"${cgroup%/*}/cgroup.procs" 2>/dev/null || true
-      done
+      done <"$cgroup/$group/cgroup.procs"
     done
     for _ in $(seq 1 50); do
-      rmdir "$cgroup/targets" "$cgroup/controller" "$cgroup" 2>/dev/null && break
+      rmdir "$cgroup/targets" "$cgroup/controller" "$cgroup" 2>/dev/null || true
+      [ -d "$cgroup" ] || break
       sleep 0.1
     done
   fi
@@ -92,6 +94,11 @@ ulimit -n "$(ulimit -Hn)"
 if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt $((8 * concurrency + 256)) ]; then
   echo "warning: only $(ulimit -n) file descriptors for concurrency $concurrency" >&2
 fi
+# Hundreds of handshakes in flight on a few cores wait seconds each for CPU, longer than the
+# 5 s connect timeout fleet.sh's inventory gives the tests (and Ansible's 10 s): the bench
+# measures cost, not timeouts, so the scan and Ansible wait up to this long for a session, and
+# the floor's ssh has no timeout at all.
+patience=120
 
 if [ "$ansible" = 1 ]; then
   # A throw-away virtualenv inside $out, deleted on exit with the rest.
@@ -125,11 +132,6 @@ for i in $(seq 2 "$hosts"); do specs+=("h$i=$fixture$variant"); done
 tests/fleet/fleet.sh up "$run" 250 "${specs[@]}"
 cut -f2 "$run/hosts.tsv" >"$out/addresses"
 logged_host_log=$run/sshd-h1.conf.log
-# Hundreds of handshakes in flight on a few cores wait seconds each for CPU, longer than the
-# 5 s connect timeout fleet.sh's inventory gives the tests (and Ansible's 10 s): the bench
-# measures cost, not timeouts, so the scan and Ansible wait up to this long for a session, and
-# the floor's ssh has no timeout at all.
-patience=120
 if [ -n "$cgroup" ]; then
   for pidfile in "$run"/*.pid; do cat "$pidfile" >"$cgroup/targets/cgroup.procs"; done
 fi
