@@ -168,7 +168,9 @@ INV
       netns=${variant#netns:}; ip=${netns#*:}; netns=${netns%%:*}; variant=netns ;;
     esac
     printf '%s\t%s\t%s\t%s\n' "$name" "$ip" "$fixture" "$variant" >>"$rundir/hosts.tsv"
-    case "$variant" in log|host-root+log) logged=1; variant=${variant%log}; variant=${variant%+} ;; esac
+    case "$variant" in
+      log|host-root+log) logged=1; variant=${variant%log}; variant=${variant%+} ;;
+    esac
     printf '\n[[hosts]]\nname = "%s"\naddress = "%s"\n' "$name" "$ip" >>"$rundir/inventory.toml"
     [ "$variant" = refused ] && continue
     local root=""
