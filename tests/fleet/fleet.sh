@@ -26,6 +26,10 @@
 #                  sshd starts (a developer's rc file, e.g. `pyenv init`, would cost each one)
 #   @netns:NS:ADDR an sshd of its own inside network namespace NS, listening on ADDR (the
 #                  namespace and its addresses are the caller's; see tests/bastion.rs)
+#   @log           a plain host with an sshd of its own at LogLevel DEBUG1, its log in
+#                  RUNDIR/sshd-NAME.conf.log: a line for each connection, exec request and SFTP
+#                  session, to count what a client asks of one host (bench/fleet-bench.sh)
+#   @host-root+log the same for a @host-root host
 # FIXTURE is a folder name under tests/fleet/hosts, or an absolute path to a fixture folder.
 # RUNDIR receives: id_ed25519 (client key), known_hosts, inventory.toml, hosts.tsv.
 set -euo pipefail
@@ -155,7 +159,7 @@ connect_timeout = 5
 INV
   local index=0 shared=0 group_config="" hostroot=0 hostroot_config="" ips=()
   for spec in "$@"; do
-    local name=${spec%%=*} rest=${spec#*=} fixture variant=""
+    local name=${spec%%=*} rest=${spec#*=} fixture variant="" logged=0
     fixture=${rest%%@*}
     [ "$rest" != "$fixture" ] && variant=${rest#*@}
     index=$((index + 1))
@@ -164,11 +168,30 @@ INV
       netns=${variant#netns:}; ip=${netns#*:}; netns=${netns%%:*}; variant=netns ;;
     esac
     printf '%s\t%s\t%s\t%s\n' "$name" "$ip" "$fixture" "$variant" >>"$rundir/hosts.tsv"
+    case "$variant" in
+      log|host-root+log) logged=1; variant=${variant%log}; variant=${variant%+} ;;
+    esac
     printf '\n[[hosts]]\nname = "%s"\naddress = "%s"\n' "$name" "$ip" >>"$rundir/inventory.toml"
     [ "$variant" = refused ] && continue
     local root=""
     [ "$variant" = host-root ] || root=$(build_root "$fixture")
     [ "$variant" = become ] && echo 'become = true' >>"$rundir/inventory.toml"
+    if [ "$logged" = 1 ]; then
+      echo "[$ip]:$port $(cut -d' ' -f1,2 "$rundir/host_ed25519.pub")" >>"$rundir/known_hosts"
+      local conf="$rundir/sshd-$name.conf"
+      {
+        if [ "$variant" = host-root ]; then
+          common_config "$rundir/host_ed25519" "$conf.pid" SHLVL=1
+        else
+          common_config "$rundir/host_ed25519" "$conf.pid"
+          echo "ChrootDirectory $root"
+        fi
+        echo "ListenAddress $ip:$port"
+      } | sed 's/^LogLevel .*/LogLevel DEBUG1/' >"$conf"
+      start_sshd "$conf"
+      ips+=("$ip")
+      continue
+    fi
     case "$variant" in
       ""|become)
         echo "[$ip]:$port $(cut -d' ' -f1,2 "$rundir/host_ed25519.pub")" >>"$rundir/known_hosts"
