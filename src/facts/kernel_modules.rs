@@ -61,6 +61,28 @@ pub fn parse_kernel_config(text: &str) -> BTreeMap<String, char> {
         .collect()
 }
 
+/// What `uname -m` prints for a kernel built with `symbols` (from [`parse_kernel_config`]):
+/// each 64-bit architecture names one machine. None for 32-bit kernels, whose machine
+/// depends on the processor they run on (`i586`, `i686`, `armv7l`), and for unknown ones.
+pub fn machine_from_config(symbols: &BTreeMap<String, char>) -> Option<&'static str> {
+    let set = |symbol: &str| symbols.get(symbol) == Some(&'y');
+    let wide = set("CONFIG_64BIT");
+    [
+        (set("CONFIG_X86_64"), "x86_64"),
+        (set("CONFIG_ARM64"), "aarch64"),
+        (
+            set("CONFIG_PPC64") && set("CONFIG_CPU_LITTLE_ENDIAN"),
+            "ppc64le",
+        ),
+        (set("CONFIG_PPC64"), "ppc64"),
+        (set("CONFIG_S390") && wide, "s390x"),
+        (set("CONFIG_RISCV") && wide, "riscv64"),
+        (set("CONFIG_LOONGARCH") && wide, "loongarch64"),
+    ]
+    .into_iter()
+    .find_map(|(built, machine)| built.then_some(machine))
+}
+
 /// Reads module names out of a module path list: `modules.builtin` (one
 /// "kernel/drivers/block/virtio_blk.ko" per line) or `modules.dep`
 /// ("kernel/drivers/block/virtio_blk.ko.xz: kernel/drivers/virtio/virtio.ko.xz ...").

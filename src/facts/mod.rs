@@ -278,7 +278,7 @@ pub async fn collect_with<T: Transport>(t: &T, cloud: bool) -> Facts {
         async {
             tokio::join!(
                 release_reads,
-                run(t, UNAME),
+                kernel_names(t),
                 run(t, LSBLK),
                 read(t, "/proc/mounts"),
                 read(t, "/proc/partitions"),
@@ -313,14 +313,25 @@ pub async fn collect_with<T: Transport>(t: &T, cloud: bool) -> Facts {
         },
     );
 
-    let (uname_s, arch, kernel) = uname_words(uname);
+    let KernelNames {
+        name: uname_s,
+        release: kernel,
+        machine: uname_m,
+    } = uname;
     let os = os_fact(releases, uname_s, kernel.as_deref().ok());
     let kernel = single_word(kernel, "uname -r");
     let mounts = mounts.map(|text| disks::parse_proc_mounts(&text));
     let system_disk = system_disk_fact(lsblk, mounts.clone(), partitions);
     let mounts = Fact::from_result(mounts);
 
-    let (drivers, root_ext, (partition_table, partitions), sys_firmware_efi, efi_loaders, cloud) = tokio::join!(
+    let (
+        (drivers, config_machine),
+        root_ext,
+        (partition_table, partitions),
+        sys_firmware_efi,
+        efi_loaders,
+        cloud,
+    ) = tokio::join!(
         driver_facts(t, &kernel, &os, proc_modules),
         root_ext_fact(t, &mounts, &system_disk),
         partition_table_fact(t, &system_disk),
@@ -336,6 +347,11 @@ pub async fn collect_with<T: Transport>(t: &T, cloud: bool) -> Facts {
         },
     );
 
+    let arch = match (uname_m, config_machine) {
+        (Some(printed), _) => printed,
+        (None, Some(machine)) => Ok(machine.to_string()),
+        (None, None) => run(t, &["uname", "-m"]).await,
+    };
     Facts {
         os,
         architecture: single_word(arch, "uname -m"),
@@ -373,34 +389,59 @@ pub async fn collect_with<T: Transport>(t: &T, cloud: bool) -> Facts {
     }
 }
 
-/// Kernel name, release and machine in one call; coreutils, busybox and the BSDs print
-/// them in this order whatever the order of the options.
+/// What `uname -s`, `-r` and `-m` print, where known before the kernel's configuration is
+/// read (see [`kernel_names`]).
+struct KernelNames {
+    name: Result<String, String>,
+    release: Result<String, String>,
+    /// None: decided from the kernel's configuration, else asked of `uname -m`.
+    machine: Option<Result<String, String>>,
+}
+
+/// Kernel name, release and machine in one call, where /proc does not have the first two;
+/// coreutils, busybox and the BSDs print them in this order whatever the order of the
+/// options.
 const UNAME: &[&str] = &["uname", "-s", "-r", "-m"];
 
-/// `uname -s -r -m`'s three words: (`-s`, `-m`, `-r`), each the text or why it is missing.
-fn uname_words(
-    printed: Result<String, String>,
-) -> (
-    Result<String, String>,
-    Result<String, String>,
-    Result<String, String>,
-) {
-    let words =
-        printed.and_then(
-            |text| match text.split_whitespace().collect::<Vec<_>>().as_slice() {
-                [name, release, machine] => {
-                    Ok((name.to_string(), release.to_string(), machine.to_string()))
-                }
-                _ => Err(format!(
-                    "`{}` printed {:?}, expected three words",
-                    UNAME.join(" "),
-                    text.trim()
-                )),
-            },
-        );
+/// `uname -s` and `-r` are the kernel's utsname, which /proc/sys/kernel/ostype and
+/// osrelease hold; the machine then follows from the kernel's configuration (see
+/// [`kernel_modules::machine_from_config`]). Where /proc has neither (the BSDs), `uname -s
+/// -r -m` answers all three.
+async fn kernel_names<T: Transport>(t: &T) -> KernelNames {
+    let (name, release) = tokio::join!(
+        read(t, "/proc/sys/kernel/ostype"),
+        read(t, "/proc/sys/kernel/osrelease")
+    );
+    if let (Ok(name), Ok(release)) = (&name, &release) {
+        return KernelNames {
+            name: Ok(name.trim().to_string()),
+            release: Ok(release.trim().to_string()),
+            machine: None,
+        };
+    }
+    let words = run(t, UNAME).await.and_then(|text| {
+        match text.split_whitespace().collect::<Vec<_>>().as_slice() {
+            [name, release, machine] => {
+                Ok((name.to_string(), release.to_string(), machine.to_string()))
+            }
+            _ => Err(format!(
+                "`{}` printed {:?}, expected three words",
+                UNAME.join(" "),
+                text.trim()
+            )),
+        }
+    });
     match words {
-        Ok((name, release, machine)) => (Ok(name), Ok(machine), Ok(release)),
-        Err(reason) => (Err(reason.clone()), Err(reason.clone()), Err(reason)),
+        Ok((name, release, machine)) => KernelNames {
+            name: Ok(name),
+            release: Ok(release),
+            machine: Some(Ok(machine)),
+        },
+        Err(reason) => KernelNames {
+            name: Err(reason.clone()),
+            release: Err(reason.clone()),
+            machine: Some(Err(reason)),
+        },
     }
 }
 
@@ -791,12 +832,13 @@ fn df_fact(text: Result<String, String>) -> Fact<df::DfRow> {
     }))
 }
 
+/// The driver facts, and the machine the kernel's configuration was built for.
 async fn driver_facts<T: Transport>(
     t: &T,
     kernel: &Fact<String>,
     os: &Fact<OsInfo>,
     proc_modules: Result<String, String>,
-) -> DriverFacts {
+) -> (DriverFacts, Option<&'static str>) {
     let loaded =
         Fact::from_result(proc_modules.map(|text| kernel_modules::parse_proc_modules(&text)));
     let Some(k) = kernel.known() else {
@@ -804,13 +846,14 @@ async fn driver_facts<T: Transport>(
             "kernel release unknown: {}",
             kernel.get().err().unwrap_or_default()
         );
-        return DriverFacts {
+        let facts = DriverFacts {
             kernel_config: Fact::unknown(reason.clone()),
             builtin: Fact::unknown(reason.clone()),
             modules: Fact::unknown(reason.clone()),
             initramfs: Fact::unknown(reason),
             loaded,
         };
+        return (facts, None);
     };
     let (builtin_path, dep_path) = (
         format!("/lib/modules/{k}/modules.builtin"),
@@ -822,10 +865,12 @@ async fn driver_facts<T: Transport>(
         read(t, &dep_path),
         initramfs_listing(t, k, os),
     );
-    DriverFacts {
+    let mut machine = None;
+    let facts = DriverFacts {
         kernel_config: Fact::from_result(config.map(|text| {
             // Thousands of symbols; the check needs the virtio ones, and facts.json stays small.
             let mut symbols = kernel_modules::parse_kernel_config(&text);
+            machine = kernel_modules::machine_from_config(&symbols);
             symbols.retain(|name, _| name.contains("VIRTIO"));
             symbols
         })),
@@ -837,7 +882,8 @@ async fn driver_facts<T: Transport>(
             initramfs.map(|text| kernel_modules::modules_in_initramfs(&text)),
         ),
         loaded,
-    }
+    };
+    (facts, machine)
 }
 
 /// Where the build configuration of kernel `k` is: /boot on most distributions, /usr/boot on

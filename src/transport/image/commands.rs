@@ -139,14 +139,9 @@ fn machine(system: &System) -> Result<String, String> {
             .find_map(|path| system.read(path, OUTPUT_CAP).ok())
             .map(|c| String::from_utf8_lossy(&c.bytes).into_owned())
             .unwrap_or_default();
-        let by_config = [
-            ("CONFIG_X86_64=y", "x86_64"),
-            ("CONFIG_ARM64=y", "aarch64"),
-            ("CONFIG_X86_32=y", "i686"),
-        ]
-        .iter()
-        .find(|(symbol, _)| config.lines().any(|l| l == *symbol))
-        .map(|(_, name)| *name);
+        let symbols = crate::facts::kernel_modules::parse_kernel_config(&config);
+        let by_config = crate::facts::kernel_modules::machine_from_config(&symbols)
+            .or_else(|| (symbols.get("CONFIG_X86_32") == Some(&'y')).then_some("i686"));
         let by_release = [
             (".x86_64", "x86_64"),
             ("-amd64", "x86_64"),

@@ -498,6 +498,15 @@ impl<'d> System<'d> {
             "/proc/partitions" => return Ok(text_file(self.proc_partitions())),
             "/proc/mounts" | "/proc/self/mounts" => return Ok(text_file(self.proc_mounts())),
             "/proc/cmdline" => return super::boot_entry::proc_cmdline(self),
+            "/proc/sys/kernel/ostype" => return Ok(text_file("Linux\n".to_string())),
+            "/proc/sys/kernel/osrelease" => {
+                return super::boot_entry::default_entry(self)
+                    .map(|entry| text_file(entry.kernel + "\n"))
+                    .map_err(|reason| ReadError::Other {
+                        path: path.to_string(),
+                        reason,
+                    })
+            }
             _ => {}
         }
         let (fs, inner) = self.fs_for(path)?;
