@@ -281,6 +281,10 @@ mod tests {
     //!   block/net =m, VIRTIO_PCI=y).
     //! * Amazon Linux 2 config: reconstructed excerpt with the amzn2 header layout; its
     //!   virtio values are from memory, not checked against a capture.
+    //! * Debian 12 on five architectures (`config-debian12-6.1.192-*-head.txt`): the first
+    //!   450 lines, unchanged, of the configs in Debian's linux-config-6.1 6.1.192-3
+    //!   packages for amd64 (cloud), arm64, ppc64el and i386 (686-pae), and 6.1.176-1 for
+    //!   s390x; the architecture symbols are in those lines.
     //! * /proc/modules of CentOS 7 on KVM and on VMware: reconstructed in the kernel's
     //!   `print_unload_info` layout, module sets typical of each hypervisor.
 
@@ -347,6 +351,27 @@ mod tests {
 
     const BLOCK: &[&str] = &["virtio_blk", "virtio_scsi"];
     const NET: &[&str] = &["virtio_net"];
+
+    #[test]
+    fn the_machine_follows_from_the_configuration_of_64_bit_kernels_only() {
+        let machine = |text: &str| machine_from_config(&parse_kernel_config(text));
+        let head = |name: &str| {
+            std::fs::read_to_string(format!(
+                "{}/tests/data/kernel_modules/config-debian12-6.1.192-{name}-head.txt",
+                env!("CARGO_MANIFEST_DIR")
+            ))
+            .unwrap()
+        };
+        assert_eq!(machine(&head("cloud-amd64")), Some("x86_64"));
+        assert_eq!(machine(&head("arm64")), Some("aarch64"));
+        assert_eq!(machine(&head("powerpc64le")), Some("ppc64le"));
+        assert_eq!(machine(&head("s390x")), Some("s390x"));
+        // 32-bit x86 prints i586 or i686 by the processor: uname -m is asked.
+        assert_eq!(machine(&head("686-pae")), None);
+        assert_eq!(machine(CONFIG_CENTOS7), Some("x86_64"));
+        // Trimmed to the virtio section: no architecture symbol, so none is guessed.
+        assert_eq!(machine(CONFIG_DEBIAN12), None);
+    }
 
     fn names(list: &[&str]) -> BTreeSet<String> {
         list.iter().map(|name| name.to_string()).collect()
