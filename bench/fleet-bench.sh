@@ -3,8 +3,10 @@
 # fleet of N real sshd hosts on loopback, all serving the same compliant chroot. Each contender
 # runs ROUNDS times, alternating, in this one run; the table gives medians and ratios.
 #
-#   bench/fleet-bench.sh [-n HOSTS] [-c CONCURRENCY] [-r ROUNDS] [-f FIXTURE] [-k KEX] [-s] [-a]
+#   bench/fleet-bench.sh [-n HOSTS] [-c CONCURRENCY] [-r ROUNDS] [-f FIXTURE] [-k KEX] [-b BIN] [-s] [-a]
 #
+# -b BIN adds the contender `baseline`: the same scan made by another image_check binary (an
+#    older build, to compare before and after a change in the same run), after each `scan`.
 # -s skips the ssh floor (to see whether a large N completes, and at what cost).
 # -k gives the floor's ssh (and Ansible's) KexAlgorithms=KEX. Without it they take OpenSSH's
 #    default: on OpenSSH 9.2 sntrup761x25519-sha512, whose key generation costs the client about
@@ -34,17 +36,18 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-hosts=200 concurrency=50 rounds=3 fixture=centos7-ok floor=1 ansible=0 kex=""
-while getopts "n:c:r:f:k:sa" opt; do
+hosts=200 concurrency=50 rounds=3 fixture=centos7-ok floor=1 ansible=0 kex="" baseline=""
+while getopts "n:c:r:f:k:b:sa" opt; do
   case $opt in
     n) hosts=$OPTARG ;;
     c) concurrency=$OPTARG ;;
     r) rounds=$OPTARG ;;
     f) fixture=$OPTARG ;;
     k) kex=$OPTARG ;;
+    b) baseline=$OPTARG ;;
     s) floor=0 ;;
     a) ansible=1 ;;
-    *) echo "usage: $0 [-n HOSTS] [-c CONCURRENCY] [-r ROUNDS] [-f FIXTURE] [-k KEX] [-s] [-a]" >&2
+    *) echo "usage: $0 [-n HOSTS] [-c CONCURRENCY] [-r ROUNDS] [-f FIXTURE] [-k KEX] [-b BIN] [-s] [-a]" >&2
        exit 2 ;;
   esac
 done
@@ -241,12 +244,16 @@ for round in $(seq 1 "$rounds"); do
     measure floor bash -c floor
     echo "round $round: floor reached $(grep -cx ok "$out/stdout" || true)/$hosts hosts" >&2
   fi
-  rm -rf "$out/reports"
-  measure scan "$bin" scan -q -i "$run/inventory.toml" -o "$out/reports" -c "$concurrency" \
-    --connect-timeout "$patience" --timeout $((2 * patience))
-  unreachable=$(grep -c ',unreachable,' "$out/reports/summary.csv" || true)
-  echo "round $round: scan reached $((hosts - unreachable))/$hosts hosts" >&2
-  { grep ',unreachable,' "$out/reports/summary.csv" | cut -c1-300 | head -n 3; } >&2 || true
+  for contender in scan ${baseline:+baseline}; do
+    binary=$bin
+    [ "$contender" = baseline ] && binary=$baseline
+    rm -rf "$out/reports"
+    measure "$contender" "$binary" scan -q -i "$run/inventory.toml" -o "$out/reports" \
+      -c "$concurrency" --connect-timeout "$patience" --timeout $((2 * patience))
+    unreachable=$(grep -c ',unreachable,' "$out/reports/summary.csv" || true)
+    echo "round $round: $contender reached $((hosts - unreachable))/$hosts hosts" >&2
+    { grep ',unreachable,' "$out/reports/summary.csv" | cut -c1-300 | head -n 3; } >&2 || true
+  done
   if [ "$ansible" = 1 ]; then
     ansible_run ansible-setup -m setup
     ansible_run ansible-raw -m raw -a true
