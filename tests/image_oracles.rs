@@ -8,7 +8,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{disk_with, ext_disk, out_dir, tool};
+use common::{disk_with, ext_disk, out_dir, tool, Lcg};
 use image_check::facts::{blkid, df, services, tune2fs};
 use image_check::image::ext::Superblock;
 use image_check::transport::image::ImageTransport;
@@ -263,19 +263,6 @@ fn xfs_superblocks_answer_blkid_df_and_lsattr_as_xfs_db_reads_them() {
         let attributes = image_check::facts::lsattr::parse_lsattr(&ours).unwrap();
         assert_eq!(attributes.immutable, index == 0, "{ours}");
         assert!(!attributes.append_only);
-    }
-}
-
-/// A tiny deterministic generator, so that a failing case can be made again.
-struct Lcg(u64);
-
-impl Lcg {
-    fn next(&mut self, n: u64) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (self.0 >> 33) % n
     }
 }
 

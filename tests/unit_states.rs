@@ -13,7 +13,7 @@ use image_check::transport::{
 };
 
 mod common;
-use common::out_dir;
+use common::{out_dir, Lcg};
 
 /// A host whose files are TREE and whose systemctl is `systemctl --root=TREE`; every other
 /// program is not installed.
@@ -110,19 +110,6 @@ impl Transport for Tree {
             .collect();
         names.sort();
         Ok(names)
-    }
-}
-
-/// A small deterministic generator, so that a failing case can be made again.
-struct Lcg(u64);
-
-impl Lcg {
-    fn next(&mut self, n: u64) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (self.0 >> 33) % n
     }
 }
 

@@ -5,7 +5,15 @@
 //! later without a network. A source that cannot be read is a value, [`Fact::Unknown`] with the
 //! reason, never an error that aborts the host. Collection runs in two rounds: everything that
 //! needs nothing else at once, then what depends on the first round (the kernel release, the
-//! root device, the system disk, sshd's Include files).
+//! root device, the system disk, sshd's Include files); `uname -m` after them, only where the
+//! kernel's configuration does not name the machine.
+//!
+//! Each command is a process on the host (an exec channel, a login shell, the program), so a
+//! file read over SFTP is preferred wherever it gives the same answer: /proc/sys/kernel for
+//! `uname -s -r`, the disk's header and the root's superblock as bytes where the login may
+//! read the device, systemd's unit folders to ask `systemctl` only of units that exist (and
+//! of those in one call), the PATH to run no command that would only say "command not
+//! found". README's "What a scan asks each host" lists what is left and why.
 
 pub mod blkid;
 pub mod boot;

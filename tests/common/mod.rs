@@ -283,3 +283,18 @@ pub fn ext_disk(
     disk_with(&raw, disk_size, &fs);
     raw
 }
+
+/// A tiny deterministic generator (a linear congruential one), so that a failing generated
+/// case can be made again from its number.
+pub struct Lcg(pub u64);
+
+impl Lcg {
+    /// The next number below `n`.
+    pub fn next(&mut self, n: u64) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (self.0 >> 33) % n
+    }
+}
