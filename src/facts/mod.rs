@@ -1433,6 +1433,159 @@ async fn included_file<T: Transport>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::capture::{Answer, Replay};
+
+    fn printed(argv: &[&str], stdout: &str) -> Answer {
+        Answer::Exec {
+            command: Command::new(argv),
+            millis: 0,
+            result: Ok(CommandOutput {
+                exit_status: Some(0),
+                stdout: stdout.as_bytes().to_vec(),
+                stderr: Vec::new(),
+                cut: None,
+            }),
+        }
+    }
+
+    fn file(path: &str, text: &str) -> Answer {
+        Answer::Read {
+            path: path.to_string(),
+            millis: 0,
+            result: Ok(FileContents {
+                bytes: text.as_bytes().to_vec(),
+                cut: None,
+            }),
+        }
+    }
+
+    fn missing(path: &str) -> Answer {
+        Answer::Read {
+            path: path.to_string(),
+            millis: 0,
+            result: Err(ReadError::NotFound(path.to_string())),
+        }
+    }
+
+    fn collected(answers: &[Answer]) -> Facts {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(collect_with(&Replay::new(answers), false))
+    }
+
+    #[test]
+    fn kernel_name_and_release_come_from_proc_and_the_machine_from_the_configuration() {
+        let facts = collected(&[
+            file("/proc/sys/kernel/ostype", "Linux\n"),
+            file("/proc/sys/kernel/osrelease", "6.1.0-17-amd64\n"),
+            file(
+                "/boot/config-6.1.0-17-amd64",
+                "CONFIG_64BIT=y\nCONFIG_X86_64=y\n",
+            ),
+            printed(&["uname", "-m"], "wrong\n"),
+        ]);
+        assert_eq!(
+            facts.kernel.known().map(String::as_str),
+            Some("6.1.0-17-amd64")
+        );
+        assert_eq!(
+            facts.architecture.known().map(String::as_str),
+            Some("x86_64")
+        );
+    }
+
+    #[test]
+    fn a_32_bit_kernel_asks_uname_for_its_machine() {
+        let facts = collected(&[
+            file("/proc/sys/kernel/ostype", "Linux\n"),
+            file("/proc/sys/kernel/osrelease", "6.1.0-17-686-pae\n"),
+            file("/boot/config-6.1.0-17-686-pae", "CONFIG_X86_32=y\n"),
+            printed(&["uname", "-m"], "i686\n"),
+        ]);
+        assert_eq!(facts.architecture.known().map(String::as_str), Some("i686"));
+    }
+
+    fn listing(path: &str, names: &[&str]) -> Answer {
+        Answer::ListDir {
+            path: path.to_string(),
+            millis: 0,
+            result: if names.is_empty() {
+                Err(ReadError::NotFound(path.to_string()))
+            } else {
+                Ok(names.iter().map(|n| n.to_string()).collect())
+            },
+        }
+    }
+
+    #[test]
+    fn units_with_files_are_asked_together_and_a_sysv_script_alone() {
+        // CentOS 7 (systemd 219): sshd and NetworkManager are native, network is a SysV
+        // script that systemctl answers through chkconfig, before any other unit.
+        let mut answers: Vec<Answer> = services::SYSTEM_UNIT_PATH
+            .iter()
+            .map(|folder| match *folder {
+                "/usr/lib/systemd/system" => listing(
+                    folder,
+                    &["NetworkManager.service", "sshd.service", "sshd.socket"],
+                ),
+                _ => listing(folder, &[]),
+            })
+            .collect();
+        answers.push(listing(
+            "/etc/rc.d/init.d",
+            &["functions", "netconsole", "network"],
+        ));
+        answers.push(listing(
+            "/etc/init.d",
+            &["functions", "netconsole", "network"],
+        ));
+        answers.push(printed(
+            &[
+                "systemctl",
+                "is-enabled",
+                "sshd.service",
+                "sshd.socket",
+                "NetworkManager.service",
+            ],
+            "enabled\ndisabled\nenabled\n",
+        ));
+        answers.push(printed(
+            &["systemctl", "is-enabled", "network.service"],
+            "enabled\n",
+        ));
+        let facts = collected(&answers);
+        let state = |unit: &str| facts.units_enabled[unit].known().copied();
+        assert_eq!(state("sshd.service"), Some(UnitEnabled::Enabled));
+        assert_eq!(state("sshd.socket"), Some(UnitEnabled::Disabled));
+        assert_eq!(state("NetworkManager.service"), Some(UnitEnabled::Enabled));
+        assert_eq!(state("network.service"), Some(UnitEnabled::Enabled));
+        assert_eq!(state("ssh.service"), Some(UnitEnabled::NotFound));
+        assert_eq!(
+            state("qemu-guest-agent.service"),
+            Some(UnitEnabled::NotFound)
+        );
+    }
+
+    #[test]
+    fn without_proc_uname_answers_name_release_and_machine_in_one_call() {
+        // FreeBSD 13's uname: no /proc/sys, and a kernel release no release file names.
+        let facts = collected(&[
+            missing("/proc/sys/kernel/ostype"),
+            missing("/proc/sys/kernel/osrelease"),
+            printed(&["uname", "-s", "-r", "-m"], "FreeBSD 13.2-RELEASE amd64\n"),
+        ]);
+        assert_eq!(
+            facts.kernel.known().map(String::as_str),
+            Some("13.2-RELEASE")
+        );
+        assert_eq!(
+            facts.architecture.known().map(String::as_str),
+            Some("amd64")
+        );
+        let os = facts.os.known().expect("FreeBSD from uname -s");
+        assert_eq!(os.id, "freebsd");
+    }
 
     #[test]
     fn ufw_conf_enabled_flag() {
