@@ -416,7 +416,9 @@ pub(crate) async fn read_capped<R: tokio::io::AsyncRead + Unpin>(
 ) -> std::io::Result<(Vec<u8>, Option<Cut>)> {
     use tokio::io::AsyncReadExt;
     let mut buf = Vec::new();
-    let mut chunk = vec![0u8; 64 * 1024];
+    // Small at first: most of what is read is a few KiB, and a 64 KiB buffer per read is
+    // allocator churn. It doubles while reads fill it.
+    let mut chunk = vec![0u8; 8 * 1024];
     loop {
         let n = reader.read(&mut chunk).await?;
         if n == 0 {
@@ -424,6 +426,9 @@ pub(crate) async fn read_capped<R: tokio::io::AsyncRead + Unpin>(
         }
         if let Some(cut) = append_capped(&mut buf, &chunk[..n], cap, limits) {
             return Ok((buf, Some(cut)));
+        }
+        if n == chunk.len() && chunk.len() < 64 * 1024 {
+            chunk.resize(chunk.len() * 2, 0);
         }
     }
 }

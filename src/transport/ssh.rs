@@ -55,6 +55,8 @@ struct Bastion {
 /// Handshakes through one bastion at once: stays under OpenSSH's MaxStartups (10) of the
 /// hosts behind it when they are one machine's containers, and spares the bastion.
 const HANDSHAKES_PER_BASTION: usize = 10;
+/// Bytes read from a host's socket at once: several of the small packets a scan receives.
+const READ_BUFFER: usize = 8 * 1024;
 /// Tries of a handshake that the server dropped before it finished (MaxStartups).
 const HANDSHAKE_TRIES: u32 = 3;
 
@@ -236,8 +238,44 @@ pub struct SshTransport {
     successes: AtomicUsize,
 }
 
+/// One read request in flight per file. russh-sftp sizes its pipelined requests by the first
+/// answer, so a file shorter than one request (nearly every file a scan reads) would cost its
+/// whole queue of requests (16 by default) to learn that it ended; a file over one request
+/// (255 KiB from OpenSSH) is read a request at a time instead.
+fn sftp_config() -> russh_sftp::client::Config {
+    russh_sftp::client::Config {
+        max_concurrent_reads: 1,
+        ..Default::default()
+    }
+}
+
+/// AES-GCM first where this CPU has AES instructions (cheaper per packet than
+/// chacha20-poly1305, which russh asks for first), then russh's own order.
+fn cipher_order() -> Vec<russh::cipher::Name> {
+    #[cfg(target_arch = "x86_64")]
+    let hardware_aes = std::arch::is_x86_feature_detected!("aes")
+        && std::arch::is_x86_feature_detected!("pclmulqdq");
+    #[cfg(target_arch = "aarch64")]
+    let hardware_aes = std::arch::is_aarch64_feature_detected!("aes")
+        && std::arch::is_aarch64_feature_detected!("pmull");
+    #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
+    let hardware_aes = false;
+    let defaults = Preferred::default().cipher;
+    let first: &[russh::cipher::Name] = if hardware_aes {
+        &[russh::cipher::AES_256_GCM]
+    } else {
+        &[]
+    };
+    let mut order = first.to_vec();
+    order.extend(defaults.iter().filter(|c| !first.contains(c)).cloned());
+    order
+}
+
 fn client_config(kh: &KnownHosts, target: &Target) -> Arc<client::Config> {
-    let mut preferred = Preferred::default();
+    let mut preferred = Preferred {
+        cipher: cipher_order().into(),
+        ..Preferred::default()
+    };
     // Ask first for the key types known_hosts holds, as OpenSSH does, so a host recorded with
     // only its ECDSA key is not refused for offering Ed25519.
     let known = kh.algorithms_for(&target.address, target.port);
@@ -372,6 +410,9 @@ async fn connect_inner(
                     .await
                     .map_err(|e| describe_connect_error(&e))?;
                 let _ = socket.set_nodelay(true);
+                // russh reads each packet with two exact reads (its length, then the rest):
+                // unbuffered, that is two recvfrom calls per packet.
+                let socket = tokio::io::BufReader::with_capacity(READ_BUFFER, socket);
                 client::connect_stream(config.clone(), socket, handler).await
             }
             Some(b) => {
@@ -611,9 +652,12 @@ impl SshTransport {
             let _slot = self.channels.acquire().await.ok()?;
             let channel = self.handle.channel_open_session().await.ok()?;
             channel.request_subsystem(true, "sftp").await.ok()?;
-            let session = russh_sftp::client::SftpSession::new(channel.into_stream())
-                .await
-                .ok()?;
+            let session = russh_sftp::client::SftpSession::new_with_config(
+                channel.into_stream(),
+                sftp_config(),
+            )
+            .await
+            .ok()?;
             session.set_timeout(self.limits.per_operation().as_secs().max(1));
             Some(session)
         };
