@@ -463,6 +463,18 @@ pub(crate) fn append_capped(
 mod tests {
     use super::*;
 
+    #[tokio::test]
+    async fn read_capped_reads_past_its_first_buffer_and_cuts_at_the_cap() {
+        let limits = HostLimits::new(Duration::from_secs(5), None, usize::MAX);
+        let data: Vec<u8> = (0..300 * 1024).map(|i| (i % 251) as u8).collect();
+        let (whole, cut) = read_capped(&data[..], OUTPUT_CAP, &limits).await.unwrap();
+        assert_eq!(whole, data);
+        assert_eq!(cut, None);
+        let (head, cut) = read_capped(&data[..], 100_000, &limits).await.unwrap();
+        assert_eq!(head, data[..100_000]);
+        assert_eq!(cut, Some(Cut::Cap(100_000)));
+    }
+
     #[test]
     fn shell_string_quotes_every_word() {
         let cmd = Command::new(&["cat", "--", "/etc/it's here; rm -rf /"]);
