@@ -18,9 +18,9 @@ use tokio::sync::{OnceCell, Semaphore};
 
 use super::known_hosts::{KnownHosts, Verdict};
 use super::{
-    append_capped, append_stderr, excerpt, not_regular, read_capped, Command, CommandOutput,
-    FileContents, FileKind, FileStat, HostLimits, ReadError, Sudo, Transport, TransportError,
-    OUTPUT_CAP,
+    append_capped, append_stderr, excerpt, not_regular, read_capped, read_capped_onto, Command,
+    CommandOutput, FileContents, FileKind, FileStat, HostLimits, ReadError, Sudo, Transport,
+    TransportError, OUTPUT_CAP,
 };
 use crate::inventory::{Destination, HostKeyCheck, Target};
 
@@ -764,6 +764,38 @@ impl SshTransport {
     }
 }
 
+/// Files smaller than this are read with one SFTP request when they are as long as stat said:
+/// every server answers a read of up to 32 KiB whole (the size SFTP drafts require).
+const WHOLE_READ: u64 = 32 * 1024;
+
+/// Reads a regular SFTP `file` that stat found `size` bytes long. A read of a regular file
+/// answers what was asked or up to the file's end (the SFTP drafts' guarantee), so a first
+/// answer of exactly `size` bytes, shorter than asked, is the whole file: the second request
+/// that would only learn of its end is not sent. Anything else (an empty size, as /proc gives;
+/// sysfs's 4096; a file that grew or shrank since) is read on to its end.
+async fn read_sized(
+    mut file: russh_sftp::client::fs::File,
+    size: u64,
+    limits: &HostLimits,
+) -> std::io::Result<(Vec<u8>, Option<super::Cut>)> {
+    use tokio::io::AsyncReadExt;
+    if size == 0 || size >= WHOLE_READ {
+        return read_capped_onto(file, Vec::new(), OUTPUT_CAP, limits).await;
+    }
+    // One byte more than stat said, to see whether the first answer held more.
+    let mut first = vec![0u8; size as usize + 1];
+    let n = file.read(&mut first).await?;
+    first.truncate(n);
+    let mut buf = Vec::new();
+    if let Some(cut) = append_capped(&mut buf, &first, OUTPUT_CAP, limits) {
+        return Ok((buf, Some(cut)));
+    }
+    if n == 0 || n as u64 == size {
+        return Ok((buf, None));
+    }
+    read_capped_onto(file, buf, OUTPUT_CAP, limits).await
+}
+
 impl SshTransport {
     /// Runs `argv` when the server has no SFTP; a failure becomes the [`ReadError`] it describes.
     async fn fallback(&self, path: &str, argv: &[&str]) -> Result<CommandOutput, ReadError> {
@@ -792,13 +824,14 @@ impl Transport for SshTransport {
 
     async fn read_file(&self, path: &str) -> Result<FileContents, ReadError> {
         // Opening a FIFO blocks (over SFTP, the whole session); a device may never end.
-        if self.stat(path).await?.kind != FileKind::File {
+        let stat = self.stat(path).await?;
+        if stat.kind != FileKind::File {
             return Err(not_regular(path));
         }
         if let Some(sftp) = self.sftp().await {
             let read = async {
                 let file = sftp.open(path).await.map_err(|e| sftp_error(path, e))?;
-                read_capped(file, OUTPUT_CAP, &self.limits)
+                read_sized(file, stat.size, &self.limits)
                     .await
                     .map_err(|e| ReadError::Other {
                         path: path.to_string(),
