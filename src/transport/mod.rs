@@ -6,6 +6,7 @@
 pub mod image;
 pub mod known_hosts;
 pub mod local;
+mod sftp;
 pub mod ssh;
 
 use std::future::Future;
@@ -410,21 +411,12 @@ pub(crate) fn not_regular(path: &str) -> ReadError {
 /// Reads `reader` to its end, keeping at most `cap` bytes and what `limits` allow; Some(cut)
 /// when some were dropped (reading stops there).
 pub(crate) async fn read_capped<R: tokio::io::AsyncRead + Unpin>(
-    reader: R,
-    cap: usize,
-    limits: &HostLimits,
-) -> std::io::Result<(Vec<u8>, Option<Cut>)> {
-    read_capped_onto(reader, Vec::new(), cap, limits).await
-}
-
-/// [`read_capped`] appending to what `buf` already holds.
-pub(crate) async fn read_capped_onto<R: tokio::io::AsyncRead + Unpin>(
     mut reader: R,
-    mut buf: Vec<u8>,
     cap: usize,
     limits: &HostLimits,
 ) -> std::io::Result<(Vec<u8>, Option<Cut>)> {
     use tokio::io::AsyncReadExt;
+    let mut buf = Vec::new();
     // Small at first: most of what is read is a few KiB, and a 64 KiB buffer per read is
     // allocator churn. It doubles while reads fill it.
     let mut chunk = vec![0u8; 8 * 1024];

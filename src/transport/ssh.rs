@@ -18,9 +18,8 @@ use tokio::sync::{OnceCell, Semaphore};
 
 use super::known_hosts::{KnownHosts, Verdict};
 use super::{
-    append_capped, append_stderr, excerpt, not_regular, read_capped, read_capped_onto, Command,
-    CommandOutput, FileContents, FileKind, FileStat, HostLimits, ReadError, Sudo, Transport,
-    TransportError, OUTPUT_CAP,
+    append_capped, append_stderr, excerpt, not_regular, Command, CommandOutput, FileContents,
+    FileKind, FileStat, HostLimits, ReadError, Sudo, Transport, TransportError, OUTPUT_CAP,
 };
 use crate::inventory::{Destination, HostKeyCheck, Target};
 
@@ -230,23 +229,12 @@ pub struct SshTransport {
     /// For `sudo -S`; never logged or reported.
     sudo_password: String,
     channels: Semaphore,
-    sftp: OnceCell<Option<russh_sftp::client::SftpSession>>,
+    sftp: OnceCell<Option<super::sftp::Session>>,
     /// Set when an SFTP request timed out: the session may be blocked behind a hung path
     /// (a stale NFS mount), so the remaining files are read with `cat` and `stat` instead.
     sftp_stuck: AtomicBool,
     limits: HostLimits,
     successes: AtomicUsize,
-}
-
-/// One read request in flight per file. russh-sftp sizes its pipelined requests by the first
-/// answer, so a file shorter than one request (nearly every file a scan reads) would cost its
-/// whole queue of requests (16 by default) to learn that it ended; a file over one request
-/// (255 KiB from OpenSSH) is read a request at a time instead.
-fn sftp_config() -> russh_sftp::client::Config {
-    russh_sftp::client::Config {
-        max_concurrent_reads: 1,
-        ..Default::default()
-    }
 }
 
 /// AES-GCM first where this CPU has AES instructions (cheaper per packet than
@@ -644,7 +632,7 @@ fn sftp_error(path: &str, e: russh_sftp::client::error::Error) -> ReadError {
 impl SshTransport {
     /// The host's SFTP session, opened on first use; None where the server has none or it
     /// got stuck.
-    async fn sftp(&self) -> Option<&russh_sftp::client::SftpSession> {
+    async fn sftp(&self) -> Option<&super::sftp::Session> {
         if self.sftp_stuck.load(Ordering::Relaxed) {
             return None;
         }
@@ -652,14 +640,10 @@ impl SshTransport {
             let _slot = self.channels.acquire().await.ok()?;
             let channel = self.handle.channel_open_session().await.ok()?;
             channel.request_subsystem(true, "sftp").await.ok()?;
-            let session = russh_sftp::client::SftpSession::new_with_config(
-                channel.into_stream(),
-                sftp_config(),
-            )
-            .await
-            .ok()?;
-            session.set_timeout(self.limits.per_operation().as_secs().max(1));
-            Some(session)
+            let timeout = self.limits.per_operation().as_secs().max(1);
+            super::sftp::Session::start(channel.into_stream(), timeout)
+                .await
+                .ok()
         };
         self.sftp
             .get_or_init(|| async {
@@ -764,38 +748,6 @@ impl SshTransport {
     }
 }
 
-/// Files smaller than this are read with one SFTP request when they are as long as stat said:
-/// every server answers a read of up to 32 KiB whole (the size SFTP drafts require).
-const WHOLE_READ: u64 = 32 * 1024;
-
-/// Reads a regular SFTP `file` that stat found `size` bytes long. A read of a regular file
-/// answers what was asked or up to the file's end (the SFTP drafts' guarantee), so a first
-/// answer of exactly `size` bytes, shorter than asked, is the whole file: the second request
-/// that would only learn of its end is not sent. Anything else (an empty size, as /proc gives;
-/// sysfs's 4096; a file that grew or shrank since) is read on to its end.
-async fn read_sized(
-    mut file: russh_sftp::client::fs::File,
-    size: u64,
-    limits: &HostLimits,
-) -> std::io::Result<(Vec<u8>, Option<super::Cut>)> {
-    use tokio::io::AsyncReadExt;
-    if size == 0 || size >= WHOLE_READ {
-        return read_capped_onto(file, Vec::new(), OUTPUT_CAP, limits).await;
-    }
-    // One byte more than stat said, to see whether the first answer held more.
-    let mut first = vec![0u8; size as usize + 1];
-    let n = file.read(&mut first).await?;
-    first.truncate(n);
-    let mut buf = Vec::new();
-    if let Some(cut) = append_capped(&mut buf, &first, OUTPUT_CAP, limits) {
-        return Ok((buf, Some(cut)));
-    }
-    if n == 0 || n as u64 == size {
-        return Ok((buf, None));
-    }
-    read_capped_onto(file, buf, OUTPUT_CAP, limits).await
-}
-
 impl SshTransport {
     /// Runs `argv` when the server has no SFTP; a failure becomes the [`ReadError`] it describes.
     async fn fallback(&self, path: &str, argv: &[&str]) -> Result<CommandOutput, ReadError> {
@@ -830,13 +782,9 @@ impl Transport for SshTransport {
         }
         if let Some(sftp) = self.sftp().await {
             let read = async {
-                let file = sftp.open(path).await.map_err(|e| sftp_error(path, e))?;
-                read_sized(file, stat.size, &self.limits)
+                sftp.read(path, stat.size, OUTPUT_CAP, &self.limits)
                     .await
-                    .map_err(|e| ReadError::Other {
-                        path: path.to_string(),
-                        reason: e.to_string(),
-                    })
+                    .map_err(|e| sftp_error(path, e))
             };
             if let Some(result) = self.over_sftp(read).await {
                 return result.map(|(bytes, cut)| {
@@ -855,24 +803,20 @@ impl Transport for SshTransport {
     async fn read_head(&self, path: &str, len: usize) -> Result<FileContents, ReadError> {
         if let Some(sftp) = self.sftp().await {
             let read = async {
-                let meta = sftp.metadata(path).await.map_err(|e| sftp_error(path, e))?;
+                let meta = sftp.stat(path).await.map_err(|e| sftp_error(path, e))?;
                 if !super::is_file_or_block_device(meta.permissions.unwrap_or(0)) {
                     return Err(not_regular(path));
                 }
-                let file = sftp.open(path).await.map_err(|e| sftp_error(path, e))?;
-                read_capped(
-                    tokio::io::AsyncReadExt::take(file, len as u64),
-                    len,
-                    &self.limits,
-                )
-                .await
-                .map_err(|e| ReadError::Other {
-                    path: path.to_string(),
-                    reason: e.to_string(),
-                })
+                let bytes = sftp
+                    .read_head(path, len)
+                    .await
+                    .map_err(|e| sftp_error(path, e))?;
+                let mut kept = Vec::new();
+                let cut = append_capped(&mut kept, &bytes, len, &self.limits);
+                Ok(FileContents { bytes: kept, cut })
             };
             if let Some(result) = self.over_sftp(read).await {
-                return result.map(|(bytes, cut)| FileContents { bytes, cut });
+                return result;
             }
         }
         let count = len.to_string();
@@ -887,7 +831,7 @@ impl Transport for SshTransport {
 
     async fn stat(&self, path: &str) -> Result<FileStat, ReadError> {
         if let Some(sftp) = self.sftp().await {
-            let request = async { sftp.metadata(path).await.map_err(|e| sftp_error(path, e)) };
+            let request = async { sftp.stat(path).await.map_err(|e| sftp_error(path, e)) };
             if let Some(result) = self.over_sftp(request).await {
                 return result.map(|meta| {
                     let mode = meta.permissions.unwrap_or(0);
@@ -924,10 +868,7 @@ impl Transport for SshTransport {
     async fn read_link(&self, path: &str) -> Result<Option<String>, ReadError> {
         if let Some(sftp) = self.sftp().await {
             let request = async {
-                let meta = sftp
-                    .symlink_metadata(path)
-                    .await
-                    .map_err(|e| sftp_error(path, e))?;
+                let meta = sftp.lstat(path).await.map_err(|e| sftp_error(path, e))?;
                 if !meta.is_symlink() {
                     return Ok(None);
                 }
@@ -955,15 +896,7 @@ impl Transport for SshTransport {
 
     async fn list_dir(&self, path: &str) -> Result<Vec<String>, ReadError> {
         if let Some(sftp) = self.sftp().await {
-            let request = async {
-                let entries = sftp.read_dir(path).await.map_err(|e| sftp_error(path, e))?;
-                let mut names: Vec<String> = entries
-                    .map(|e| e.file_name())
-                    .filter(|n| n != "." && n != "..")
-                    .collect();
-                names.sort();
-                Ok(names)
-            };
+            let request = async { sftp.list_dir(path).await.map_err(|e| sftp_error(path, e)) };
             if let Some(result) = self.over_sftp(request).await {
                 return result;
             }
@@ -987,7 +920,7 @@ impl SshTransport {
     /// Closes the connection politely; errors do not matter at this point.
     pub async fn close(self) {
         if let Some(Some(sftp)) = self.sftp.get() {
-            let _ = sftp.close().await;
+            sftp.close();
         }
         let _ = self
             .handle
