@@ -13,8 +13,11 @@
 //! A question the capture does not hold is an error that says so.
 //!
 //! The file is gzip-compressed JSON lines: a header line (format, version, host, time), then
-//! one line per answer. The recorder compresses each answer as it arrives, so a host that
-//! sends 16 MB of fstab costs its compressed size while the scan goes on, not a copy.
+//! one line per answer. The recorder keeps a host's answers as they are until they pass
+//! [`RAW_LIMIT`], then compresses each one as it arrives, so a host that sends 16 MB of fstab
+//! costs its compressed size while the scan goes on, not a copy, and the usual host, whose
+//! answers are a few dozen KiB, costs no deflate state (some 300 KiB) while it is in flight.
+//! Either way the file's bytes are the same: one gzip member of the same lines.
 
 use std::collections::HashMap;
 use std::io::{BufRead, Read, Write};
@@ -189,10 +192,52 @@ impl Capture {
     }
 }
 
-/// A transport that records every answer of the one it wraps, compressed as it comes.
+/// Bytes of JSON lines a [`Recorder`] keeps uncompressed before it starts a deflate state.
+pub const RAW_LIMIT: usize = 64 << 10;
+
+/// A transport that records every answer of the one it wraps.
 pub struct Recorder<'a, T> {
     inner: &'a T,
-    answers: Mutex<Result<GzEncoder<Vec<u8>>, String>>,
+    answers: Mutex<Result<Kept, String>>,
+}
+
+/// The answers so far: JSON lines, then, past [`RAW_LIMIT`], their compression.
+enum Kept {
+    Lines(Vec<u8>),
+    Compressed(GzEncoder<Vec<u8>>),
+}
+
+impl Kept {
+    fn write(&mut self, answer: &Answer) -> std::io::Result<()> {
+        match self {
+            Kept::Lines(lines) => {
+                serde_json::to_writer(&mut *lines, answer).map_err(std::io::Error::other)?;
+                lines.push(b'\n');
+                if lines.len() > RAW_LIMIT {
+                    let mut encoder = GzEncoder::new(Vec::new(), flate2::Compression::default());
+                    encoder.write_all(lines)?;
+                    *self = Kept::Compressed(encoder);
+                }
+                Ok(())
+            }
+            Kept::Compressed(encoder) => {
+                serde_json::to_writer(&mut *encoder, answer).map_err(std::io::Error::other)?;
+                encoder.write_all(b"\n")
+            }
+        }
+    }
+
+    fn finish(self) -> std::io::Result<Vec<u8>> {
+        let encoder = match self {
+            Kept::Lines(lines) => {
+                let mut encoder = GzEncoder::new(Vec::new(), flate2::Compression::default());
+                encoder.write_all(&lines)?;
+                encoder
+            }
+            Kept::Compressed(encoder) => encoder,
+        };
+        encoder.finish()
+    }
 }
 
 /// What a [`Recorder`] kept: its answers, compressed.
@@ -212,34 +257,28 @@ impl<'a, T: Transport> Recorder<'a, T> {
     pub fn new(inner: &'a T) -> Self {
         Recorder {
             inner,
-            answers: Mutex::new(Ok(GzEncoder::new(
-                Vec::new(),
-                flate2::Compression::default(),
-            ))),
+            answers: Mutex::new(Ok(Kept::Lines(Vec::new()))),
         }
     }
 
     /// The answers, in the order they arrived; Err if they could not be kept.
     pub fn into_recording(self) -> Result<Recording, String> {
-        let encoder = self
+        let kept = self
             .answers
             .into_inner()
             .unwrap_or_else(|e| e.into_inner())?;
-        let answers_gz = encoder
+        let answers_gz = kept
             .finish()
             .map_err(|e| format!("cannot compress the capture: {e}"))?;
         Ok(Recording { answers_gz })
     }
 
-    /// Compresses `answer` into the recording; by reference, so that a 16 MB answer is never
+    /// Writes `answer` into the recording; by reference, so that a 16 MB answer is never
     /// copied on its way to the collector.
     fn keep(&self, answer: &Answer) {
         let mut answers = self.answers.lock().unwrap_or_else(|e| e.into_inner());
-        if let Ok(encoder) = answers.as_mut() {
-            let written = serde_json::to_writer(&mut *encoder, answer)
-                .map_err(std::io::Error::other)
-                .and_then(|()| encoder.write_all(b"\n"));
-            if let Err(e) = written {
+        if let Ok(kept) = answers.as_mut() {
+            if let Err(e) = kept.write(answer) {
                 *answers = Err(format!("cannot compress the capture: {e}"));
             }
         }
@@ -479,6 +518,44 @@ mod tests {
         assert!(Capture::load(&file)
             .unwrap_err()
             .starts_with("not a capture"));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[tokio::test]
+    async fn answers_past_the_raw_limit_make_the_same_file_bytes() {
+        let dir = std::env::temp_dir().join(format!("ic-capture-big-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let big = dir.join("big.txt");
+        let text: String = (0..40_000).map(|i| format!("line {i}\n")).collect();
+        assert!(text.len() > 3 * RAW_LIMIT);
+        std::fs::write(&big, &text).unwrap();
+        let local = LocalTransport::default();
+        let recorder = Recorder::new(&local);
+        let uname = Command::new(&["uname", "-s"]);
+        recorder.exec(&uname).await.unwrap();
+        let read = recorder.read_file(big.to_str().unwrap()).await.unwrap();
+        recorder.exec(&uname).await.unwrap();
+        let header = Header::new("h", "a", "t");
+        let recorded = recorder
+            .into_recording()
+            .unwrap()
+            .file_bytes(&header)
+            .unwrap();
+        assert!(
+            recorded.len() < text.len() / 2,
+            "compressed: {}",
+            recorded.len()
+        );
+        let file = dir.join(FILE_NAME);
+        std::fs::write(&file, &recorded).unwrap();
+        let loaded = Capture::load(&file).unwrap();
+        assert_eq!(loaded.answers.len(), 3);
+        assert_eq!(read.bytes, text.as_bytes());
+        assert_eq!(
+            loaded.to_gzip().unwrap(),
+            recorded,
+            "compressed from the limit on, the bytes of one member written line by line"
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }
