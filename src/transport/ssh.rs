@@ -636,21 +636,27 @@ impl SshTransport {
         if self.sftp_stuck.load(Ordering::Relaxed) {
             return None;
         }
-        let open = async {
-            let _slot = self.channels.acquire().await.ok()?;
-            let channel = self.handle.channel_open_session().await.ok()?;
-            channel.request_subsystem(true, "sftp").await.ok()?;
-            let timeout = self.limits.per_operation().as_secs().max(1);
-            super::sftp::Session::start(channel.into_stream(), timeout)
-                .await
-                .ok()
-        };
+        // Boxed, and made only when the session is not open yet: every read, stat and
+        // listing awaits this, and a future holds what it awaits, so the opening (KiBs of
+        // russh and SFTP state) would otherwise sit in each of the dozens of requests a host
+        // has in flight, though it runs once.
         self.sftp
-            .get_or_init(|| async {
-                tokio::time::timeout_at(self.limits.operation_deadline(), open)
-                    .await
-                    .ok()
-                    .flatten()
+            .get_or_init(|| {
+                Box::pin(async {
+                    let open = async {
+                        let _slot = self.channels.acquire().await.ok()?;
+                        let channel = self.handle.channel_open_session().await.ok()?;
+                        channel.request_subsystem(true, "sftp").await.ok()?;
+                        let timeout = self.limits.per_operation().as_secs().max(1);
+                        super::sftp::Session::start(channel.into_stream(), timeout)
+                            .await
+                            .ok()
+                    };
+                    tokio::time::timeout_at(self.limits.operation_deadline(), open)
+                        .await
+                        .ok()
+                        .flatten()
+                })
             })
             .await
             .as_ref()
@@ -751,8 +757,10 @@ impl SshTransport {
 impl SshTransport {
     /// Runs `argv` when the server has no SFTP; a failure becomes the [`ReadError`] it describes.
     async fn fallback(&self, path: &str, argv: &[&str]) -> Result<CommandOutput, ReadError> {
-        let output = self
-            .exec(&Command::new(argv))
+        let command = Command::new(argv);
+        // Boxed, so that only a fallback that runs holds a command's state (2 KiB), not every
+        // SFTP request in flight.
+        let output = Box::pin(self.exec(&command))
             .await
             .map_err(|e| ReadError::Other {
                 path: path.to_string(),
