@@ -8,7 +8,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{disk_with, ext_disk, out_dir, tool, Lcg};
+use common::{disk_with, ext_disk, out_dir, systemctl_is_enabled, tool, Lcg};
 use image_check::facts::{blkid, df, services, tune2fs};
 use image_check::image::ext::Superblock;
 use image_check::transport::image::ImageTransport;
@@ -350,15 +350,7 @@ fn unit_states_equal_systemctl_root_is_enabled_on_generated_trees() {
         let raw = ext_disk(&root, &tree, "disk", &["-t", "ext4"], "16M", 24 << 20);
         let image = ImageTransport::open(&raw, None).unwrap();
         for unit in &units {
-            let real = std::process::Command::new("systemctl")
-                .args(["--root", root.to_str().unwrap(), "is-enabled", unit])
-                .output()
-                .unwrap();
-            let expected = services::parse_is_enabled(
-                &String::from_utf8_lossy(&real.stdout),
-                &String::from_utf8_lossy(&real.stderr),
-                real.status.code().map(|c| c as u32),
-            );
+            let expected = systemctl_is_enabled(&root, unit);
             let out = runtime()
                 .block_on(image.exec(&Command::new(&["systemctl", "is-enabled", unit])))
                 .unwrap();

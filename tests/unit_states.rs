@@ -7,13 +7,13 @@
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use image_check::facts::{self, services, ENABLED_UNITS};
+use image_check::facts::{self, ENABLED_UNITS};
 use image_check::transport::{
     Command, CommandOutput, FileContents, FileKind, FileStat, ReadError, Transport, TransportError,
 };
 
 mod common;
-use common::{out_dir, Lcg};
+use common::{out_dir, systemctl_is_enabled, Lcg};
 
 /// A host whose files are TREE and whose systemctl is `systemctl --root=TREE`; every other
 /// program is not installed.
@@ -190,17 +190,7 @@ fn batched_is_enabled_equals_one_call_per_unit_on_generated_trees() {
         };
         let found = runtime.block_on(facts::collect_with(&tree, false));
         for unit in ENABLED_UNITS {
-            let real = std::process::Command::new("systemctl")
-                .arg("--root")
-                .arg(&root)
-                .args(["is-enabled", unit])
-                .output()
-                .unwrap();
-            let expected = services::parse_is_enabled(
-                &String::from_utf8_lossy(&real.stdout),
-                &String::from_utf8_lossy(&real.stderr),
-                real.status.code().map(|c| c as u32),
-            );
+            let expected = systemctl_is_enabled(&root, unit);
             assert_eq!(
                 found.units_enabled[*unit].known(),
                 Some(&expected),

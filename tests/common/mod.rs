@@ -298,3 +298,18 @@ impl Lcg {
         (self.0 >> 33) % n
     }
 }
+
+/// What real `systemctl --root=ROOT is-enabled UNIT` says of `unit` in the tree at `root`.
+pub fn systemctl_is_enabled(root: &Path, unit: &str) -> image_check::facts::services::UnitEnabled {
+    let real = Command::new("systemctl")
+        .arg("--root")
+        .arg(root)
+        .args(["is-enabled", unit])
+        .output()
+        .unwrap();
+    image_check::facts::services::parse_is_enabled(
+        &String::from_utf8_lossy(&real.stdout),
+        &String::from_utf8_lossy(&real.stderr),
+        real.status.code().map(|c| c as u32),
+    )
+}
