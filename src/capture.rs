@@ -289,96 +289,48 @@ fn millis_since(start: std::time::Instant) -> u64 {
     start.elapsed().as_millis().try_into().unwrap_or(u64::MAX)
 }
 
-impl<T: Transport> Transport for Recorder<'_, T> {
-    async fn exec(&self, cmd: &Command) -> Result<CommandOutput, TransportError> {
+/// Asks the inner transport, keeps the answer, and gives its result back out of it (so a
+/// large output is never copied): `record!(self, QUESTION => Variant { fields })`.
+macro_rules! record {
+    ($recorder:ident, $question:expr => $variant:ident { $($field:ident: $value:expr),* }) => {{
         let start = std::time::Instant::now();
-        let result = self.inner.exec(cmd).await;
-        let answer = Answer::Exec {
-            command: cmd.clone(),
+        let result = $question.await;
+        let answer = Answer::$variant {
+            $($field: $value,)*
             millis: millis_since(start),
             result,
         };
-        self.keep(&answer);
-        let Answer::Exec { result, .. } = answer else {
-            unreachable!("built as Exec above")
+        $recorder.keep(&answer);
+        let Answer::$variant { result, .. } = answer else {
+            unreachable!(concat!("built as ", stringify!($variant), " above"))
         };
         result
+    }};
+}
+
+impl<T: Transport> Transport for Recorder<'_, T> {
+    async fn exec(&self, cmd: &Command) -> Result<CommandOutput, TransportError> {
+        record!(self, self.inner.exec(cmd) => Exec { command: cmd.clone() })
     }
 
     async fn read_file(&self, path: &str) -> Result<FileContents, ReadError> {
-        let start = std::time::Instant::now();
-        let result = self.inner.read_file(path).await;
-        let answer = Answer::Read {
-            path: path.to_string(),
-            millis: millis_since(start),
-            result,
-        };
-        self.keep(&answer);
-        let Answer::Read { result, .. } = answer else {
-            unreachable!("built as Read above")
-        };
-        result
+        record!(self, self.inner.read_file(path) => Read { path: path.to_string() })
     }
 
     async fn stat(&self, path: &str) -> Result<FileStat, ReadError> {
-        let start = std::time::Instant::now();
-        let result = self.inner.stat(path).await;
-        let answer = Answer::Stat {
-            path: path.to_string(),
-            millis: millis_since(start),
-            result,
-        };
-        self.keep(&answer);
-        let Answer::Stat { result, .. } = answer else {
-            unreachable!("built as Stat above")
-        };
-        result
+        record!(self, self.inner.stat(path) => Stat { path: path.to_string() })
     }
 
     async fn read_link(&self, path: &str) -> Result<Option<String>, ReadError> {
-        let start = std::time::Instant::now();
-        let result = self.inner.read_link(path).await;
-        let answer = Answer::ReadLink {
-            path: path.to_string(),
-            millis: millis_since(start),
-            result,
-        };
-        self.keep(&answer);
-        let Answer::ReadLink { result, .. } = answer else {
-            unreachable!("built as ReadLink above")
-        };
-        result
+        record!(self, self.inner.read_link(path) => ReadLink { path: path.to_string() })
     }
 
     async fn list_dir(&self, path: &str) -> Result<Vec<String>, ReadError> {
-        let start = std::time::Instant::now();
-        let result = self.inner.list_dir(path).await;
-        let answer = Answer::ListDir {
-            path: path.to_string(),
-            millis: millis_since(start),
-            result,
-        };
-        self.keep(&answer);
-        let Answer::ListDir { result, .. } = answer else {
-            unreachable!("built as ListDir above")
-        };
-        result
+        record!(self, self.inner.list_dir(path) => ListDir { path: path.to_string() })
     }
 
     async fn read_head(&self, path: &str, len: usize) -> Result<FileContents, ReadError> {
-        let start = std::time::Instant::now();
-        let result = self.inner.read_head(path, len).await;
-        let answer = Answer::ReadHead {
-            path: path.to_string(),
-            len,
-            millis: millis_since(start),
-            result,
-        };
-        self.keep(&answer);
-        let Answer::ReadHead { result, .. } = answer else {
-            unreachable!("built as ReadHead above")
-        };
-        result
+        record!(self, self.inner.read_head(path, len) => ReadHead { path: path.to_string(), len: len })
     }
 }
 
