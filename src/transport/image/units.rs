@@ -18,14 +18,15 @@ use super::system::System;
 use crate::transport::{CommandOutput, FileKind};
 
 const CONFIG_DIR: &str = "/etc/systemd/system";
-/// systemd's system unit search path, first match wins; /run is left out (runtime).
-const UNIT_PATH: [&str; 5] = [
-    CONFIG_DIR,
-    "/usr/local/lib/systemd/system",
-    "/usr/lib/systemd/system",
-    "/lib/systemd/system",
-    "/usr/share/systemd/system",
-];
+
+/// systemd's system unit search path, first match wins, without its runtime folders
+/// (/run), which an image does not have.
+fn unit_path() -> impl Iterator<Item = &'static str> {
+    crate::facts::services::SYSTEM_UNIT_PATH
+        .iter()
+        .copied()
+        .filter(|dir| !dir.starts_with("/run/"))
+}
 /// `*.wants` folders looked into: a system has a few dozen.
 const WANTS_MAX: usize = 256;
 
@@ -88,12 +89,11 @@ fn state(system: &System, unit: &str) -> (&'static str, u32) {
     }
     if let Some(target) = config_link {
         let name = target.rsplit('/').next().unwrap_or(target);
-        if name != unit && UNIT_PATH.iter().any(|dir| target.starts_with(dir)) {
+        if name != unit && unit_path().any(|dir| target.starts_with(dir)) {
             return ("alias", 0);
         }
     }
-    let Some(file) = UNIT_PATH
-        .iter()
+    let Some(file) = unit_path()
         .map(|dir| format!("{dir}/{unit}"))
         .find(|path| matches!(system.stat(path), Ok(s) if s.kind == FileKind::File))
     else {
