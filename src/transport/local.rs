@@ -137,12 +137,10 @@ impl Transport for LocalTransport {
         let file = tokio::fs::File::open(path)
             .await
             .map_err(|e| read_error(path, e))?;
-        let mut bytes = Vec::new();
-        file.take(len as u64)
-            .read_to_end(&mut bytes)
+        let (bytes, cut) = read_capped(file.take(len as u64), len, &self.limits)
             .await
             .map_err(|e| read_error(path, e))?;
-        Ok(FileContents { bytes, cut: None })
+        Ok(FileContents { bytes, cut })
     }
 
     async fn list_dir(&self, path: &str) -> Result<Vec<String>, ReadError> {
