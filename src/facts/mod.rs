@@ -525,7 +525,7 @@ async fn service_states<T: Transport>(
     Result<Option<BTreeMap<String, bool>>, String>,
 ) {
     let installed = unit_files(t).await;
-    if installed.folders == 0 {
+    if !installed.systemd {
         let reason = format!(
             "systemd is not installed: none of {} exists",
             services::SYSTEM_UNIT_PATH.join(", ")
@@ -545,12 +545,12 @@ async fn service_states<T: Transport>(
 
 /// Which units have a file in systemd's unit search path, and which SysV scripts exist.
 struct UnitFiles {
-    /// Folders of [`services::SYSTEM_UNIT_PATH`] that exist.
-    folders: usize,
+    /// Some folder of [`services::SYSTEM_UNIT_PATH`] exists: systemd is installed.
+    systemd: bool,
     /// Names found in them.
     units: BTreeSet<String>,
-    /// Folders that exist but could not be listed: a unit may be in one.
-    unlisted: Vec<String>,
+    /// A folder exists but could not be listed: a unit may be in it.
+    unlisted: bool,
     /// Scripts of /etc/init.d and /etc/rc.d/init.d.
     sysv_scripts: BTreeSet<String>,
     /// A SysV folder exists but could not be listed.
@@ -563,9 +563,9 @@ async fn unit_files<T: Transport>(t: &T) -> UnitFiles {
         .chain(services::SYSV_SCRIPT_FOLDERS);
     let listings = join_all(folders.clone().map(|folder| t.list_dir(folder))).await;
     let mut found = UnitFiles {
-        folders: 0,
+        systemd: false,
         units: BTreeSet::new(),
-        unlisted: Vec::new(),
+        unlisted: false,
         sysv_scripts: BTreeSet::new(),
         sysv_unlisted: false,
     };
@@ -574,14 +574,14 @@ async fn unit_files<T: Transport>(t: &T) -> UnitFiles {
         match listing {
             Ok(names) if sysv => found.sysv_scripts.extend(names),
             Ok(names) => {
-                found.folders += 1;
+                found.systemd = true;
                 found.units.extend(names);
             }
             Err(ReadError::NotFound(_)) => {}
             Err(_) if sysv => found.sysv_unlisted = true,
             Err(_) => {
-                found.folders += 1;
-                found.unlisted.push(folder.to_string());
+                found.systemd = true;
+                found.unlisted = true;
             }
         }
     }
@@ -605,7 +605,7 @@ async fn units_enabled<T: Transport>(
         let stem = unit.rsplit_once('.').map_or(*unit, |(stem, _)| stem);
         if installed.sysv_scripts.contains(stem) && !installed.units.contains(*unit) {
             alone.push(vec![*unit]);
-        } else if installed.units.contains(*unit) || !installed.unlisted.is_empty() {
+        } else if installed.units.contains(*unit) || installed.unlisted {
             together.push(*unit);
         } else {
             states.insert(unit.to_string(), Fact::Known(UnitEnabled::NotFound));

@@ -97,13 +97,13 @@ fn installed(system: &System, program: &str) -> Option<String> {
 /// `uname` with any of `-s`, `-r`, `-m`, printed in uname's order whatever the order given.
 fn uname(system: &System, options: &[&str]) -> Result<String, String> {
     let mut words = Vec::new();
-    for (option, word) in [("-s", 's'), ("-r", 'r'), ("-m", 'm')] {
+    for option in ["-s", "-r", "-m"] {
         if !options.contains(&option) {
             continue;
         }
-        words.push(match word {
-            's' => "Linux".to_string(),
-            'r' => boot_entry::default_entry(system)?.kernel,
+        words.push(match option {
+            "-s" => "Linux".to_string(),
+            "-r" => boot_entry::default_entry(system)?.kernel,
             _ => machine(system)?.trim_end().to_string(),
         });
     }
