@@ -336,6 +336,7 @@ pub(crate) mod tests {
                 platform: "CentOS".into(),
                 distribution: "CentOS Linux".into(),
                 id: "centos".into(),
+                id_like: "rhel fedora".into(),
                 version: "7.9.2009".into(),
                 big: "7".into(),
                 small: "9".into(),

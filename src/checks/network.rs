@@ -3,6 +3,7 @@
 //! the instance's network unstable. Other distributions use their own default and pass.
 
 use super::{boot_state, BootState, Check, Code, Status, Verdict};
+use crate::facts::os_release::OsInfo;
 use crate::facts::Facts;
 use crate::inventory::Thresholds;
 
@@ -20,21 +21,10 @@ pub const CHECK: Check = Check {
     evaluate,
 };
 
-/// CentOS/RHEL 7 and older, and the distributions built from them, use network-scripts.
-/// Decided by os-release ID (see [`crate::facts::os_release::OsInfo::id`]).
-fn uses_network_scripts(id: &str, big: &str) -> bool {
-    let major: u32 = big
-        .split('.')
-        .next()
-        .and_then(|m| m.parse().ok())
-        .unwrap_or(u32::MAX);
-    match id {
-        "centos" | "rhel" | "ol" | "scientific" | "cloudlinux" => major <= 7,
-        // Amazon Linux AMI (2011.09 to 2018.03) and Amazon Linux 2.
-        "amzn" => major <= 2 || (2011..=2018).contains(&major),
-        "alinux" | "aliyun" => major <= 2,
-        _ => false,
-    }
+/// CentOS/RHEL 7 and older, and the distributions built from them (Amazon Linux 2, Alibaba
+/// Cloud Linux 2, Anolis 7, ...), use network-scripts.
+fn uses_network_scripts(os: &OsInfo) -> bool {
+    os.rhel_release().is_some_and(|release| release <= 7)
 }
 
 fn evaluate(facts: &Facts, _: &Thresholds) -> Verdict {
@@ -45,7 +35,7 @@ fn evaluate(facts: &Facts, _: &Thresholds) -> Verdict {
         }
     };
     let name = format!("{} {}", os.distribution, os.version);
-    if !uses_network_scripts(&os.id, &os.big) {
+    if !uses_network_scripts(os) {
         let managers: Vec<String> = ["NetworkManager", "systemd-networkd"]
             .iter()
             .filter(|unit| {
@@ -126,15 +116,23 @@ mod tests {
 
     #[test]
     fn families_that_use_network_scripts() {
-        assert!(uses_network_scripts("centos", "6"));
-        assert!(uses_network_scripts("rhel", "7"));
-        assert!(uses_network_scripts("cloudlinux", "6"));
-        assert!(uses_network_scripts("amzn", "2"));
-        assert!(uses_network_scripts("amzn", "2018"));
-        assert!(uses_network_scripts("amzn", "2014"));
-        assert!(!uses_network_scripts("amzn", "2023"));
-        assert!(!uses_network_scripts("centos", "8"));
-        assert!(!uses_network_scripts("alinux", "3"));
-        assert!(!uses_network_scripts("ubuntu", "14"));
+        let os = |id: &str, big: &str| OsInfo {
+            id: id.into(),
+            big: big.into(),
+            ..compliant().os.known().cloned().expect("os")
+        };
+        assert!(uses_network_scripts(&os("centos", "6")));
+        assert!(uses_network_scripts(&os("rhel", "7")));
+        assert!(uses_network_scripts(&os("cloudlinux", "6")));
+        assert!(uses_network_scripts(&os("anolis", "7")));
+        assert!(uses_network_scripts(&os("amzn", "2")));
+        assert!(uses_network_scripts(&os("amzn", "2018")));
+        assert!(uses_network_scripts(&os("amzn", "2014")));
+        assert!(uses_network_scripts(&os("alinux", "2")));
+        assert!(!uses_network_scripts(&os("amzn", "2023")));
+        assert!(!uses_network_scripts(&os("centos", "8")));
+        assert!(!uses_network_scripts(&os("anolis", "8")));
+        assert!(!uses_network_scripts(&os("alinux", "3")));
+        assert!(!uses_network_scripts(&os("ubuntu", "14")));
     }
 }

@@ -2,6 +2,7 @@
 //! allow root to log in.
 
 use super::{boot_state, listed, BootState, Check, Code, Status, Verdict};
+use crate::facts::os_family::OsFamily;
 use crate::facts::os_release::OsInfo;
 use crate::facts::{sshd_config, Facts, SSH_UNITS};
 use crate::inventory::Thresholds;
@@ -31,15 +32,10 @@ fn default_permit_root_login(
     version: Option<(u32, u32)>,
 ) -> Option<&'static str> {
     if let Some(os) = os {
-        let major: u32 = os.big.parse().unwrap_or(u32::MAX);
-        let vendor_yes = match os.id.as_str() {
-            "centos" | "rhel" | "rocky" | "almalinux" | "ol" | "anolis" | "scientific"
-            | "cloudlinux" => major <= 8,
-            "alinux" | "aliyun" => major <= 3,
-            "amzn" => major <= 2 || (2011..=2018).contains(&major),
-            "sles" | "sles_sap" | "sled" => major <= 15,
-            id if id.starts_with("opensuse") => major <= 15,
-            _ => false,
+        let vendor_yes = match os.family() {
+            OsFamily::RedHat => os.rhel_release().is_some_and(|release| release <= 8),
+            OsFamily::Suse => os.big.parse().is_ok_and(|major: u32| major <= 15),
+            OsFamily::Debian | OsFamily::Other => false,
         };
         if vendor_yes {
             return Some("yes");

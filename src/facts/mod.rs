@@ -24,6 +24,7 @@ mod escapes;
 pub mod fstab;
 pub mod kernel_modules;
 pub mod lsattr;
+pub mod os_family;
 pub mod os_release;
 pub mod partition_table;
 pub mod passwd;
@@ -925,12 +926,9 @@ async fn initramfs_listing<T: Transport>(
     k: &str,
     os: &Fact<OsInfo>,
 ) -> Result<String, String> {
-    let debian_like = os.known().is_some_and(|o| {
-        matches!(
-            o.id.as_str(),
-            "debian" | "ubuntu" | "raspbian" | "linuxmint"
-        )
-    });
+    let debian_like = os
+        .known()
+        .is_some_and(|o| o.family() == os_family::OsFamily::Debian);
     let image = format!("/boot/initrd.img-{k}");
     let lsinitramfs = Command::new(&["lsinitramfs", &image]).privileged();
     let lsinitrd = Command::new(&["lsinitrd"]).privileged();

@@ -14,6 +14,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::os_family::OsFamily;
+
 const ETC_OS_RELEASE: &str = "/etc/os-release";
 const USR_OS_RELEASE: &str = "/usr/lib/os-release";
 const ORACLE_RELEASE: &str = "/etc/oracle-release";
@@ -109,8 +111,12 @@ pub struct OsInfo {
     #[serde(default)]
     pub distribution: String,
     /// os-release ID (lower case), or a synthesized one ("centos", "cloudlinux") for legacy
-    /// files, `uname -s` in lower case for the BSDs. The checks decide by it.
+    /// files, `uname -s` in lower case for the BSDs. With `id_like`, it decides the
+    /// [`OsInfo::family`] the checks ask.
     pub id: String,
+    /// os-release ID_LIKE in lower case ("rhel centos fedora"), "" where there is none.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub id_like: String,
     /// Full version as found ("7.9.2009", "22.04", "15.5", "11.1-RELEASE"); a codename such
     /// as "bookworm/sid" when the host only has one.
     pub version: String,
@@ -206,17 +212,6 @@ impl Files {
             .map(|(_, text)| text.as_str())
     }
 
-    /// os-release pairs of the file that identified the host, /etc before /usr/lib.
-    fn os_release(&self) -> Option<Vec<(String, String)>> {
-        [ETC_OS_RELEASE, USR_OS_RELEASE]
-            .into_iter()
-            .find_map(|path| {
-                let pairs = parse_os_release(self.get(path)?);
-                let named = !lookup(&pairs, "ID").is_empty() || !lookup(&pairs, "NAME").is_empty();
-                named.then_some(pairs)
-            })
-    }
-
     fn nothing_identifies(&self, kernel: Option<Kernel<'_>>) -> String {
         let present: Vec<&str> = self.0.iter().map(|(p, _)| *p).collect();
         let present = if present.is_empty() {
@@ -267,6 +262,7 @@ fn from_os_release(files: &Files) -> Option<OsInfo> {
                 &pretty_name,
                 path,
             );
+            info.id_like = lookup(&pairs, "ID_LIKE").to_ascii_lowercase();
             // Alinux 3 keeps VERSION_ID="3" and puts the "2104" of "3.2104" in its own key;
             // /etc/alinux-release does not carry it at all.
             let alinux_minor = lookup(&pairs, "ALINUX_MINOR_ID");
@@ -438,12 +434,7 @@ fn fill_version(info: OsInfo, files: &Files) -> OsInfo {
     if !info.small.is_empty() {
         return info;
     }
-    let os_release = files.os_release().unwrap_or_default();
-    let debian_like = info.id == "debian"
-        || lookup(&os_release, "ID_LIKE")
-            .split_whitespace()
-            .any(|like| like == "debian");
-    let from_debian = debian_like
+    let from_debian = (info.family() == OsFamily::Debian)
         .then(|| debian_version(files))
         .flatten()
         // Only Debian's own version may stand in for a missing one: an Ubuntu's
@@ -573,6 +564,7 @@ fn os_info(
         platform: platform.to_string(),
         distribution: distribution.to_string(),
         id: id.to_string(),
+        id_like: String::new(),
         version: version.to_string(),
         big,
         small,
