@@ -162,6 +162,7 @@ mod tests {
     #[test]
     fn a_datasource_list_without_the_cloud_is_17002() {
         let mut f = compliant();
+        f.cloud.cloud_init_files = Fact::Known(vec!["/usr/bin/cloud-init".into()]);
         f.cloud.cloud_cfg = Fact::Known(vec![ConfigFile {
             path: "/etc/cloud/cloud.cfg.d/90_dpkg.cfg".into(),
             text: "datasource_list: [ NoCloud, None ]\n".into(),

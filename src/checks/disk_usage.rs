@@ -53,7 +53,7 @@ fn evaluate(facts: &Facts, limits: &Thresholds) -> Verdict {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::tests::{compliant, verdict};
+    use crate::checks::tests::{compliant, fixture_host, verdict};
     use crate::facts::{df, Fact};
 
     fn with(df_text: &str, limits: Thresholds) -> Verdict {
@@ -62,27 +62,21 @@ mod tests {
         (CHECK.evaluate)(&f, &limits)
     }
 
-    const FULL: &str = "Filesystem              1024-blocks     Used Available Capacity Mounted on\n/dev/mapper/centos-root    38770180 37607072   1163108      97% /\n";
-
     #[test]
     fn ninety_seven_percent_is_warning_15001() {
-        let v = with(FULL, Thresholds::default());
+        // centos7-bad's root is 97 % full.
+        let full = fixture_host("centos7-bad");
+        let v = (CHECK.evaluate)(&full, &Thresholds::default());
         assert_eq!((v.status, v.code), (Status::Warning, 15001));
         assert_eq!(
             v.evidence,
-            "/ (/dev/mapper/centos-root) is 97% used, 1135 MiB free: at or above 85%"
+            "/ (/dev/mapper/centos-root) is 97% used, 1172 MiB free: at or above 85%"
         );
-        assert_eq!(
-            with(
-                FULL,
-                Thresholds {
-                    disk_usage_warn: 98,
-                    ..Thresholds::default()
-                }
-            )
-            .status,
-            Status::Ok
-        );
+        let limits = Thresholds {
+            disk_usage_warn: 98,
+            ..Thresholds::default()
+        };
+        assert_eq!((CHECK.evaluate)(&full, &limits).status, Status::Ok);
     }
 
     #[test]

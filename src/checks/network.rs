@@ -93,6 +93,10 @@ mod tests {
         let mut f = compliant();
         set_unit(&mut f, "NetworkManager.service", UnitEnabled::Enabled);
         set_unit(&mut f, "network.service", UnitEnabled::Disabled);
+        // `systemctl disable network` turns the SysV script off in chkconfig too.
+        if let crate::facts::Fact::Known(Some(sysv)) = &mut f.sysv_services {
+            sysv.insert("network".into(), false);
+        }
         let v = verdict(&CHECK, &f);
         assert_eq!((v.status, v.code), (Status::Warning, 5001));
         assert_eq!(

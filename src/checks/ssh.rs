@@ -193,7 +193,7 @@ mod tests {
         assert_eq!(v.status, Status::Ok, "{v:?}");
         assert_eq!(
             v.evidence,
-            "sshd.service is enabled; PermitRootLogin yes (/etc/ssh/sshd_config:1; sshd_config parsed)"
+            "sshd.service is enabled; PermitRootLogin yes (/etc/ssh/sshd_config:38; sshd_config parsed); notes: sshd -T not used: sshd is not installed at /usr/sbin/sshd"
         );
     }
 

@@ -59,7 +59,7 @@ mod tests {
         assert_eq!((v.status, v.code), (Status::Warning, 19001));
         assert_eq!(
             v.evidence,
-            "swap on the OS disk: /dev/mapper/centos-swap (/etc/fstab line 3)"
+            "swap on the OS disk: /dev/mapper/centos-swap (/etc/fstab line 11)"
         );
         let mut f = compliant();
         f.fstab = Fact::Known(Some(fstab::parse_fstab("UUID=1 / xfs defaults 0 0\n")));
