@@ -6,6 +6,7 @@
 
 pub mod capture;
 pub mod checks;
+pub mod commands;
 pub mod facts;
 pub mod image;
 pub mod inventory;
