@@ -19,8 +19,10 @@ use crate::report::{files, html, markdown, TOOL_VERSION};
 /// run.json: when, with what, over which inventory, and the host counts.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RunRecord {
-    pub started: String,
-    pub finished: String,
+    pub started: RunTime,
+    /// None until the run's fleet files are written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finished: Option<RunTime>,
     pub tool_version: String,
     pub inventory: String,
     /// SHA-1 of the inventory file's bytes: two runs of one inventory share it.
@@ -34,6 +36,73 @@ pub struct RunRecord {
     pub baseline: Option<String>,
     /// `--shard K/N` of a sharded scan.
     pub shard: Option<String>,
+}
+
+/// A moment in run.json: written as RFC 3339 with the offset of the controller's time zone
+/// (`2026-12-04T02:00:01+01:00`), so runs of controllers in different zones compare as
+/// instants. Earlier versions wrote local time without an offset (`2026-12-04 02:00:01`):
+/// such a run.json is read as this controller's local time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct RunTime(pub chrono::DateTime<chrono::FixedOffset>);
+
+/// The format run.json used before RFC 3339, and the reports' headers still show.
+const LOCAL_TIME_FORMAT: &str = "%Y-%m-%d %H:%M:%S";
+
+impl RunTime {
+    pub fn now() -> Self {
+        RunTime::from(chrono::Local::now())
+    }
+
+    /// `2026-12-04 02:00:01`: the wall-clock time of the controller that ran the scan, as the
+    /// reports' headers show it.
+    pub fn wall_clock(&self) -> String {
+        self.0.format(LOCAL_TIME_FORMAT).to_string()
+    }
+
+    /// Reads RFC 3339, or the offset-less local time of old run.json files.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        if let Ok(time) = chrono::DateTime::parse_from_rfc3339(text) {
+            return Ok(RunTime(time));
+        }
+        chrono::NaiveDateTime::parse_from_str(text, LOCAL_TIME_FORMAT)
+            .ok()
+            .and_then(|naive| naive.and_local_timezone(chrono::Local).earliest())
+            .map(RunTime::from)
+            .ok_or_else(|| {
+                format!("`{text}` is not a time (RFC 3339, e.g. 2026-12-04T02:00:01+01:00)")
+            })
+    }
+}
+
+impl From<chrono::DateTime<chrono::Local>> for RunTime {
+    fn from(time: chrono::DateTime<chrono::Local>) -> Self {
+        RunTime(time.fixed_offset())
+    }
+}
+
+impl Default for RunTime {
+    fn default() -> Self {
+        RunTime(chrono::DateTime::UNIX_EPOCH.fixed_offset())
+    }
+}
+
+impl std::fmt::Display for RunTime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0.to_rfc3339_opts(chrono::SecondsFormat::Secs, false))
+    }
+}
+
+impl Serialize for RunTime {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for RunTime {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        RunTime::parse(&text).map_err(serde::de::Error::custom)
+    }
 }
 
 /// `-o` with strftime fields (`/var/lib/image_check/%Y-%m-%d_%H%M`) becomes a new folder per
@@ -213,7 +282,7 @@ pub fn prune(current: &Path, keep: usize) -> Result<Vec<PathBuf>, String> {
     };
     let entries = std::fs::read_dir(parent)
         .map_err(|e| format!("--keep: cannot list {}: {e}", parent.display()))?;
-    let mut runs: Vec<(String, PathBuf)> = entries
+    let mut runs: Vec<(RunTime, PathBuf)> = entries
         .flatten()
         .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
         .map(|e| e.path())
@@ -305,8 +374,12 @@ pub fn write_fleet_files(outcome: &RunOutcome) -> Result<Vec<Change>, String> {
         changes: changes.as_deref(),
         groups: outcome.groups,
         run: RunInfo {
-            started: record.started.clone(),
-            finished: record.finished.clone(),
+            started: record.started.wall_clock(),
+            finished: record
+                .finished
+                .as_ref()
+                .map(RunTime::wall_clock)
+                .unwrap_or_default(),
             tool_version: TOOL_VERSION.to_string(),
             inventory: record.inventory.clone(),
             inventory_hosts: record.hosts,
@@ -404,28 +477,70 @@ mod tests {
     }
 
     fn record(started: &str) -> RunRecord {
+        let started = RunTime::parse(started).unwrap();
         RunRecord {
-            started: started.into(),
-            finished: started.into(),
+            started,
+            finished: Some(started),
             ..RunRecord::default()
         }
+    }
+
+    #[test]
+    fn run_times_are_written_as_rfc_3339_with_their_offset() {
+        let time = RunTime::parse("2026-12-04T02:00:01+01:00").unwrap();
+        let json = serde_json::to_value(record("2026-12-04T02:00:01+01:00")).unwrap();
+        assert_eq!(json["started"], "2026-12-04T02:00:01+01:00");
+        assert_eq!(json["finished"], "2026-12-04T02:00:01+01:00");
+        assert_eq!(time.wall_clock(), "2026-12-04 02:00:01");
+        // UTC is written as +00:00, not Z: one spelling for every zone.
+        let utc = RunTime::parse("2026-12-04T01:00:01Z").unwrap();
+        assert_eq!(utc.to_string(), "2026-12-04T01:00:01+00:00");
+        assert_eq!(utc.0, time.0, "the same instant");
+        let unfinished = RunRecord::default();
+        assert!(serde_json::to_value(unfinished)
+            .unwrap()
+            .get("finished")
+            .is_none());
+    }
+
+    #[test]
+    fn run_json_of_earlier_versions_reads_as_local_time() {
+        let old: RunRecord = serde_json::from_str(
+            r#"{"started":"2026-11-20 02:00:00","finished":"2026-11-20 02:04:13",
+                "tool_version":"0.8.0","inventory":"hosts.toml","inventory_digest":"",
+                "hosts":1,"ok":1,"warning":0,"failed":0,"unreachable":0,"interrupted":0,
+                "baseline":null,"shard":null}"#,
+        )
+        .unwrap();
+        assert_eq!(old.started.wall_clock(), "2026-11-20 02:00:00");
+        assert_eq!(old.finished.unwrap().wall_clock(), "2026-11-20 02:04:13");
+        let local = chrono::Local
+            .with_ymd_and_hms(2026, 11, 20, 2, 0, 0)
+            .unwrap();
+        assert_eq!(old.started, RunTime::from(local));
+        let bad = serde_json::from_str::<RunRecord>(r#"{"started":"yesterday"}"#).unwrap_err();
+        assert!(
+            bad.to_string().contains("`yesterday` is not a time"),
+            "{bad}"
+        );
     }
 
     #[test]
     fn keep_removes_only_the_oldest_runs_and_nothing_else() {
         let root = std::env::temp_dir().join(format!("ic-prune-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&root);
+        // Ordered as instants, whatever the offset or the format they were written in: as
+        // text, a (00:00 UTC, written +05:00) would sort after c and b be removed instead.
         for (name, started) in [
-            ("a", "2026-11-20 02:00:00"),
-            ("b", "2026-11-21 02:00:00"),
-            ("c", "2026-11-22 02:00:00"),
+            ("old", "2026-11-01 02:00:00"),
+            ("a", "2026-11-22T05:00:00+05:00"),
+            ("b", "2026-11-22T01:00:00+00:00"),
+            ("c", "2026-11-22T02:00:00+00:00"),
         ] {
+            let mut json = serde_json::to_value(record("2026-11-01T00:00:00Z")).unwrap();
+            json["started"] = started.into();
             std::fs::create_dir_all(root.join(name)).unwrap();
-            std::fs::write(
-                root.join(name).join("run.json"),
-                serde_json::to_string(&record(started)).unwrap(),
-            )
-            .unwrap();
+            std::fs::write(root.join(name).join("run.json"), json.to_string()).unwrap();
         }
         std::fs::create_dir_all(root.join("not-a-run")).unwrap();
         // A run.json that is a device is not read (it would never end): not a run.
@@ -434,7 +549,7 @@ mod tests {
         // `latest -> c`, as the nightly recipe makes it: not a run, never pruned.
         std::os::unix::fs::symlink(root.join("c"), root.join("latest")).unwrap();
         let removed = prune(&root.join("c"), 2).unwrap();
-        assert_eq!(removed, [root.join("a")]);
+        assert_eq!(removed, [root.join("old"), root.join("a")]);
         assert!(
             root.join("b").exists() && root.join("c").exists() && root.join("not-a-run").exists()
         );
@@ -633,14 +748,10 @@ pub fn merge_runs(
     let record = RunRecord {
         started: records
             .iter()
-            .map(|(_, r)| r.started.clone())
+            .map(|(_, r)| r.started)
             .min()
             .unwrap_or_default(),
-        finished: records
-            .iter()
-            .map(|(_, r)| r.finished.clone())
-            .max()
-            .unwrap_or_default(),
+        finished: records.iter().filter_map(|(_, r)| r.finished).max(),
         shard: None,
         ..first.clone()
     };

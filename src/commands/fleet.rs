@@ -10,7 +10,7 @@ use crate::report::console;
 use crate::report::diff::FailOn;
 use crate::report::summary::{HostStatus, SummaryRow};
 use crate::report::TOOL_VERSION;
-use crate::run::{self, RunOutcome, RunRecord};
+use crate::run::{self, RunOutcome, RunRecord, RunTime};
 use crate::scan;
 
 /// What a run's fleet files need to know besides the rows.
@@ -32,7 +32,7 @@ pub fn run_record(
     shard: Option<String>,
 ) -> RunRecord {
     RunRecord {
-        started: started.format("%Y-%m-%d %H:%M:%S").to_string(),
+        started: RunTime::from(started),
         tool_version: TOOL_VERSION.to_string(),
         inventory: inventory.display().to_string(),
         inventory_digest: run::digest(inventory),
@@ -71,9 +71,7 @@ pub fn finish_fleet(
     let baseline_rows = baseline.rows.as_deref();
     let count = |s: HostStatus| run::count(rows, s);
     let mut record = fleet.record.clone();
-    if record.finished.is_empty() {
-        record.finished = chrono::Local::now().format("%Y-%m-%d %H:%M:%S").to_string();
-    }
+    record.finished.get_or_insert_with(RunTime::now);
     record.hosts = rows.len();
     record.ok = count(HostStatus::Ok);
     record.warning = count(HostStatus::Warning);
