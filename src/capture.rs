@@ -419,6 +419,63 @@ impl Transport for Replay {
     }
 }
 
+/// The fixture hosts' kept captures (tests/data/captures/HOST.json.gz) for unit tests: the
+/// parsers, the checks and the fleet tests read one copy of each host's outputs, and
+/// tests/checks_fleet.rs keeps these copies equal to what the fleet's hosts answer.
+#[cfg(test)]
+pub(crate) mod fixtures {
+    use std::collections::BTreeMap;
+    use std::sync::{Mutex, OnceLock};
+
+    use super::*;
+    use crate::facts::Facts;
+
+    /// HOST's capture, loaded once per test binary.
+    pub(crate) fn capture(host: &str) -> Capture {
+        static LOADED: OnceLock<Mutex<BTreeMap<String, Capture>>> = OnceLock::new();
+        let mut loaded = LOADED
+            .get_or_init(Default::default)
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        loaded
+            .entry(host.to_string())
+            .or_insert_with(|| {
+                let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+                    .join(format!("tests/data/captures/{host}.json.gz"));
+                Capture::load(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+            })
+            .clone()
+    }
+
+    /// What `argv` printed on HOST.
+    pub(crate) fn stdout(host: &str, argv: &[&str]) -> String {
+        let asked = Command::new(argv);
+        capture(host)
+            .answers
+            .iter()
+            .find_map(|answer| match answer {
+                Answer::Exec {
+                    command,
+                    result: Ok(output),
+                    ..
+                } if command.argv == asked.argv => {
+                    Some(String::from_utf8_lossy(&output.stdout).into_owned())
+                }
+                _ => None,
+            })
+            .unwrap_or_else(|| panic!("{host}'s capture holds no output of {argv:?}"))
+    }
+
+    /// HOST's facts, as its capture parses.
+    pub(crate) fn facts(host: &str) -> Facts {
+        let capture = capture(host);
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("a tokio runtime")
+            .block_on(crate::facts::collect(&Replay::new(&capture.answers)))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

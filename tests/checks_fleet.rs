@@ -91,6 +91,7 @@ fn every_fixture_host_gets_its_expected_verdict_for_every_check() {
     }
     assert!(mismatches.is_empty(), "\n{}", mismatches.join("\n"));
     evaluating_the_captures_gives_the_same_reports(&out);
+    the_kept_captures_are_what_the_hosts_answer(&out);
 
     for (index, check) in CHECKS.iter().enumerate() {
         assert!(
@@ -262,6 +263,40 @@ fn checks_command_documents_every_check_and_code() {
         .iter()
         .all(|c| !c["codes"].as_array().unwrap().is_empty()
             && c["reads"].as_str().unwrap().len() > 5));
+}
+
+/// Every answer of the live scan is the kept capture's answer to that question (the kept ones
+/// were recorded with `--profile all`, so they answer more): the unit tests and the replays
+/// that read tests/data/captures read what the fleet's hosts say today.
+fn the_kept_captures_are_what_the_hosts_answer(scan: &std::path::Path) {
+    use image_check::capture::{Answer, Capture};
+    /// An answer as (question, answer) JSON, without how long it took.
+    fn split(answer: &Answer) -> (String, serde_json::Value) {
+        let mut value = serde_json::to_value(answer).unwrap();
+        let object = value.as_object_mut().unwrap();
+        object.remove("millis");
+        let result = object.remove("result").unwrap();
+        (value.to_string(), result)
+    }
+    let mut stale = Vec::new();
+    for (host, _, _) in MATRIX {
+        let live = Capture::load(&scan.join(host).join("capture.json.gz")).unwrap();
+        let kept = Capture::load(&captures_dir().join(format!("{host}.json.gz"))).unwrap();
+        let kept: std::collections::HashMap<String, serde_json::Value> =
+            kept.answers.iter().map(split).collect();
+        for (question, answer) in live.answers.iter().map(split) {
+            match kept.get(&question) {
+                Some(kept) if *kept == answer => {}
+                Some(_) => stale.push(format!("{host}: {question}: answered otherwise now")),
+                None => stale.push(format!("{host}: {question}: not in the kept capture")),
+            }
+        }
+    }
+    assert!(
+        stale.is_empty(),
+        "run scripts/capture-fixtures.sh:\n{}",
+        stale.join("\n")
+    );
 }
 
 fn captures_dir() -> std::path::PathBuf {

@@ -14,10 +14,20 @@ use common::{
     rows_by_host, tool,
 };
 
+/// The root file system of fixture host `host`, laid out once per test process.
 fn tree_of(host: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fleet/hosts")
-        .join(host)
+    let tree = std::env::temp_dir()
+        .join(format!("image_check-trees-{}", std::process::id()))
+        .join(host);
+    // Tests run on threads of one process: each lays its own copy and renames it into place.
+    if !tree.is_dir() {
+        let laying = tree.with_extension(format!("{:?}", std::thread::current().id()));
+        common::lay_fixture(host, &laying);
+        if std::fs::rename(&laying, &tree).is_err() {
+            std::fs::remove_dir_all(&laying).unwrap();
+        }
+    }
+    tree
 }
 
 /// A 200 MiB disk: an MBR, partition 1 an ext4 (with `options`) made from `host`'s tree.

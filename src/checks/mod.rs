@@ -307,29 +307,9 @@ pub(crate) mod tests {
     use super::*;
     use crate::facts::Fact;
 
-    /// The facts of a fixture host of the test fleet, parsed from its capture
-    /// (tests/data/captures/HOST.json.gz): unit tests and the fleet share one fixture.
+    /// The facts of a fixture host of the test fleet, parsed from its kept capture.
     pub(crate) fn fixture_host(host: &str) -> Facts {
-        type Parsed = std::sync::Mutex<BTreeMap<String, Facts>>;
-        static PARSED: std::sync::OnceLock<Parsed> = std::sync::OnceLock::new();
-        let parsed = PARSED.get_or_init(Default::default);
-        let mut parsed = parsed
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        parsed
-            .entry(host.to_string())
-            .or_insert_with(|| {
-                let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-                    .join(format!("tests/data/captures/{host}.json.gz"));
-                let capture = crate::capture::Capture::load(&path)
-                    .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-                let runtime = tokio::runtime::Builder::new_current_thread()
-                    .build()
-                    .expect("a tokio runtime");
-                let replay = crate::capture::Replay::new(&capture.answers);
-                runtime.block_on(crate::facts::collect(&replay))
-            })
-            .clone()
+        crate::capture::fixtures::facts(host)
     }
 
     /// centos7-ok (CentOS 7.9 on KVM), on which every check of Alibaba's is OK: tests change

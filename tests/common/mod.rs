@@ -93,19 +93,26 @@ pub fn fault_fixture(name: &str, base: &str, edit: impl FnOnce(&Path)) -> PathBu
         std::process::id()
     ));
     let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(dir.parent().unwrap()).unwrap();
-    let source = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fleet/hosts")
-        .join(base);
-    let status = Command::new("cp")
-        .arg("-a")
-        .arg(&source)
-        .arg(&dir)
-        .status()
-        .unwrap();
-    assert!(status.success(), "copy {}", source.display());
+    lay_fixture(base, &dir);
     edit(&dir);
     dir
+}
+
+/// Copies the root file system fixture host `host` shows (its base's files and its own,
+/// tests/fleet/bases.txt) into `dir`.
+pub fn lay_fixture(host: &str, dir: &Path) {
+    let fleet_sh = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fleet/fleet.sh");
+    let laid = Command::new(&fleet_sh)
+        .arg("lay")
+        .arg(host)
+        .arg(dir)
+        .output()
+        .unwrap();
+    assert!(
+        laid.status.success(),
+        "fleet.sh lay {host}: {}",
+        String::from_utf8_lossy(&laid.stderr)
+    );
 }
 
 /// Writes an executable `#!/bin/sh` stand-in at `path` inside a fixture.

@@ -4,6 +4,7 @@
 #   fleet.sh up RUNDIR NET SPEC...   start hosts; RUNDIR must not exist yet, NET is the middle
 #                                    of 127.NET.x.y (1-254), each SPEC is NAME=FIXTURE[@VARIANT]
 #   fleet.sh down RUNDIR             stop every sshd of that run and delete RUNDIR
+#   fleet.sh lay FIXTURE DIR         copy the root file system FIXTURE shows into DIR
 #
 # A fixture is a folder of tests/fleet/hosts/: the root file system the host shows. Each host
 # gets its own 127.NET.x.y address on port 2222; plain hosts share sshd processes (16
@@ -31,6 +32,7 @@
 #                  session, to count what a client asks of one host (bench/fleet-bench.sh)
 #   @host-root+log the same for a @host-root host
 # FIXTURE is a folder name under tests/fleet/hosts, or an absolute path to a fixture folder.
+# A fixture named in tests/fleet/bases.txt is its base's files with its own laid over them.
 # RUNDIR receives: id_ed25519 (client key), known_hosts, inventory.toml, hosts.tsv.
 set -euo pipefail
 
@@ -78,6 +80,16 @@ copy_with_libs() { # root program path-in-root: also the shared libraries it nee
   done
 }
 
+lay_fixture() { # fixture source root: the fixture's files into root, its base's first (bases.txt)
+  local fixture=$1 source=$2 root=$3 base= paths= path
+  read -r base paths < <(awk -v host="$fixture" '$1 == host { $1 = ""; print }' "$here/bases.txt") || true
+  if [ -n "${base:-}" ]; then
+    lay_fixture "$base" "$here/hosts/$base" "$root"
+    for path in ${paths:-}; do rm -rf "${root:?}/$path"; done
+  fi
+  cp -a --remove-destination "$source/." "$root/"
+}
+
 build_root() { # fixture -> path of its chroot, built once per run
   local fixture=$1 source="$here/hosts/$1" root
   case "$fixture" in /*) source=$fixture ;; esac
@@ -85,7 +97,7 @@ build_root() { # fixture -> path of its chroot, built once per run
   [ -d "$root" ] && { echo "$root"; return; }
   [ -d "$source" ] || die "no fixture $fixture (looked in $source)"
   mkdir -p "$root"
-  cp -a "$source/." "$root/"
+  lay_fixture "$fixture" "$source" "$root"
   mkdir -p "$root/dev" "$root/tmp"
   copy_with_libs "$root" /bin/busybox /bin/busybox
   local bin; bin=$(in_root "$root" /bin)
@@ -287,5 +299,8 @@ down() {
 case "${1:-}" in
   up) shift; [ $# -ge 3 ] || die "usage: fleet.sh up RUNDIR NET NAME=FIXTURE[@VARIANT]..."; up "$@" ;;
   down) shift; [ $# -eq 1 ] || die "usage: fleet.sh down RUNDIR"; down "$1" ;;
-  *) die "usage: fleet.sh up RUNDIR NET SPEC... | fleet.sh down RUNDIR" ;;
+  lay) shift; [ $# -eq 2 ] || die "usage: fleet.sh lay FIXTURE DIR"
+    [ -d "$here/hosts/$1" ] || die "no fixture $1 (looked in $here/hosts/$1)"
+    mkdir -p "$2"; lay_fixture "$1" "$here/hosts/$1" "$2" ;;
+  *) die "usage: fleet.sh up RUNDIR NET SPEC... | fleet.sh down RUNDIR | fleet.sh lay FIXTURE DIR" ;;
 esac
