@@ -102,3 +102,28 @@ fn a_derived_host_holds_only_what_differs_from_its_base() {
     }
     assert!(copies.is_empty(), "\n{}", copies.join("\n"));
 }
+
+#[test]
+fn every_link_in_tests_data_leads_to_a_file() {
+    fn links(dir: &Path, out: &mut Vec<PathBuf>) {
+        for entry in fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            let kind = fs::symlink_metadata(&path).unwrap().file_type();
+            if kind.is_symlink() {
+                out.push(path);
+            } else if kind.is_dir() {
+                links(&path, out);
+            }
+        }
+    }
+    let mut found = Vec::new();
+    links(&repo().join("tests/data"), &mut found);
+    assert!(found.len() >= 19, "{} links", found.len());
+    // A link into a derived host must name a file the host holds itself, not its base's.
+    let broken: Vec<String> = found
+        .iter()
+        .filter(|link| fs::metadata(link).is_err())
+        .map(|link| format!("{} leads nowhere", link.display()))
+        .collect();
+    assert!(broken.is_empty(), "\n{}", broken.join("\n"));
+}
