@@ -278,11 +278,13 @@ pub async fn collect_with<T: Transport>(t: &T, cloud: bool) -> Facts {
             .iter()
             .map(|path| t.read_file(path)),
     );
+    // Each slot is the fact it fills, parsed where it is asked: two slots of one type are
+    // only the df pair, whose commands say which is which.
     let (
         (releases, uname, lsblk, mounts, partitions),
-        (proc_modules, shadow, selinux_config, selinux_mode, (units, firewall, chkconfig)),
-        (ufw, (sshd_config, ssh_version), fstab_text, blkid_text),
-        (passwd_text, qemu_ga, passwd_program, lib_paths, disk_usage, inode_usage),
+        (proc_modules, shadow_attributes, selinux_config, selinux_mode, services),
+        (ufw_enabled, (sshd_config, openssh_version), fstab, blkid),
+        (passwd, qemu_ga_files, passwd_program, lib_paths, disk_usage, inode_usage),
     ) = tokio::join!(
         async {
             tokio::join!(
@@ -296,31 +298,56 @@ pub async fn collect_with<T: Transport>(t: &T, cloud: bool) -> Facts {
         async {
             tokio::join!(
                 read(t, "/proc/modules"),
-                run_cmd(t, Command::new(&["lsattr", "/etc/shadow"]).privileged()),
-                read_optional(t, "/etc/selinux/config"),
-                getenforce(t),
+                async {
+                    let shadow = Command::new(&["lsattr", "/etc/shadow"]).privileged();
+                    let text = run_cmd(t, shadow).await;
+                    Fact::from_result(text.and_then(|text| lsattr::parse_lsattr(&text)))
+                },
+                async {
+                    let text = read_optional(t, "/etc/selinux/config").await;
+                    Fact::from_result(
+                        text.map(|text| text.and_then(|t| selinux::parse_selinux_config(&t))),
+                    )
+                },
+                async { Fact::from_result(getenforce(t).await) },
                 service_states(t),
             )
         },
         async {
             tokio::join!(
-                read_optional(t, "/etc/ufw/ufw.conf"),
-                sshd_config_fact(t),
-                read_optional(t, "/etc/fstab"),
-                run_cmd(t, Command::new(&["blkid"]).privileged()),
+                async {
+                    let text = read_optional(t, "/etc/ufw/ufw.conf").await;
+                    Fact::from_result(text.map(|text| text.map(|t| ufw_enabled(&t))))
+                },
+                async {
+                    let (config, version) = sshd_config_fact(t).await;
+                    (config, Fact::from_result(version))
+                },
+                async {
+                    let text = read_optional(t, "/etc/fstab").await;
+                    Fact::from_result(text.map(|text| text.map(|t| fstab::parse_fstab(&t))))
+                },
+                async {
+                    let text = run_cmd(t, Command::new(&["blkid"]).privileged()).await;
+                    Fact::from_result(text.map(|text| blkid::parse_blkid(&text)))
+                },
             )
         },
         async {
             tokio::join!(
-                read(t, "/etc/passwd"),
-                existing_files(t, QEMU_GA_FILES),
-                first_executable(t, PASSWD_PROGRAMS),
-                lib_paths(t),
-                run(t, &["df", "-P", "-k", "/"]),
-                run(t, &["df", "-P", "-i", "/"]),
+                async {
+                    let text = read(t, "/etc/passwd").await;
+                    Fact::from_result(text.map(|text| passwd::parse_passwd(&text)))
+                },
+                async { Fact::from_result(existing_files(t, QEMU_GA_FILES).await) },
+                async { Fact::from_result(first_executable(t, PASSWD_PROGRAMS).await) },
+                async { Fact::from_result(lib_paths(t).await) },
+                async { df_fact(run(t, &["df", "-P", "-k", "/"]).await) },
+                async { df_fact(run(t, &["df", "-P", "-i", "/"]).await) },
             )
         },
     );
+    let (units_enabled, active_units, sysv_services) = services;
 
     let KernelNames {
         name: uname_s,
@@ -368,27 +395,25 @@ pub async fn collect_with<T: Transport>(t: &T, cloud: bool) -> Facts {
         system_disk,
         mounts,
         drivers,
-        shadow_attributes: Fact::from_result(shadow.and_then(|text| lsattr::parse_lsattr(&text))),
-        selinux_config: Fact::from_result(
-            selinux_config.map(|text| text.and_then(|t| selinux::parse_selinux_config(&t))),
-        ),
-        selinux_mode: Fact::from_result(selinux_mode),
-        qemu_ga_files: Fact::from_result(qemu_ga),
-        units_enabled: units,
-        sysv_services: Fact::from_result(chkconfig),
-        active_units: Fact::from_result(firewall),
-        ufw_enabled: Fact::from_result(ufw.map(|text| text.map(|t| ufw_enabled(&t)))),
+        shadow_attributes,
+        selinux_config,
+        selinux_mode,
+        qemu_ga_files,
+        units_enabled,
+        sysv_services: Fact::from_result(sysv_services),
+        active_units: Fact::from_result(active_units),
+        ufw_enabled,
         sshd_config,
-        openssh_version: Fact::from_result(ssh_version),
+        openssh_version,
         root_ext,
-        fstab: Fact::from_result(fstab_text.map(|text| text.map(|t| fstab::parse_fstab(&t)))),
-        blkid: Fact::from_result(blkid_text.map(|text| blkid::parse_blkid(&text))),
-        passwd: Fact::from_result(passwd_text.map(|text| passwd::parse_passwd(&text))),
-        passwd_program: Fact::from_result(passwd_program),
+        fstab,
+        blkid,
+        passwd,
+        passwd_program,
         partition_table,
-        lib_paths: Fact::from_result(lib_paths),
-        disk_usage: df_fact(disk_usage),
-        inode_usage: df_fact(inode_usage),
+        lib_paths,
+        disk_usage,
+        inode_usage,
         boot: boot::BootFacts {
             partitions,
             sys_firmware_efi,
