@@ -11,6 +11,7 @@ use crate::inventory::Thresholds;
 
 const CHECK: Check = Check {
     name: "boot_loader",
+    number: 21,
     title: "Check boot loader",
     reads: "stat /boot/grub2/grub.cfg, /boot/grub/grub.cfg, /boot/grub/menu.lst, /boot/grub/grub.conf; EFI loaders under EFI/*/ of mounted FAT filesystems; the system disk's GPT partition types (a BIOS boot partition holds GRUB 2's core image)",
     failed_means: "no GRUB configuration, no GRUB EFI loader and no BIOS boot partition: the import cannot configure the boot",

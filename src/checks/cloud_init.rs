@@ -22,6 +22,7 @@ const READS: &str = "stat /usr/bin/cloud-init, /usr/local/bin/cloud-init; /etc/c
 pub const AWS: ProfileCheck = ProfileCheck {
     check: Check {
         name: "cloud_init",
+        number: 17,
         title: "Check cloud-init",
         reads: READS,
         failed_means: "never FAILED: VM Import/Export boots the instance without cloud-init, but it gets no key or user data",
@@ -43,6 +44,7 @@ pub const AWS: ProfileCheck = ProfileCheck {
 pub const AZURE: ProfileCheck = ProfileCheck {
     check: Check {
         name: "cloud_init",
+        number: 17,
         title: "Check provisioning agent",
         reads: "stat /usr/bin/cloud-init, /usr/local/bin/cloud-init, /usr/sbin/waagent, /usr/bin/waagent; /etc/cloud/cloud.cfg and /etc/cloud/cloud.cfg.d/*.cfg (datasource_list)",
         failed_means: "neither cloud-init nor the Azure Linux Agent is installed: a VM made from the generalized image is never provisioned",

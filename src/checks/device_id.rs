@@ -8,6 +8,7 @@ use crate::inventory::Thresholds;
 
 pub const CHECK: Check = Check {
     name: "device_id",
+    number: 9,
     title: "Check device id",
     reads: "/etc/fstab; blkid (privileged)",
     failed_means: "a mount that boot waits for names a device that blkid does not list: the instance will not boot",

@@ -10,6 +10,7 @@ use crate::inventory::Thresholds;
 
 const CHECK: Check = Check {
     name: "dhcp",
+    number: 23,
     title: "Check DHCP",
     reads: "ifcfg-* of /etc/sysconfig/network-scripts and /etc/sysconfig/network, /etc/netplan/*.yaml, /etc/network/interfaces",
     failed_means: "never FAILED",

@@ -7,6 +7,7 @@ use crate::inventory::Thresholds;
 
 pub const CHECK: Check = Check {
     name: "disk_size",
+    number: 14,
     title: "Check disk size",
     reads: "lsblk -b -P (size of the disk holding /), or /proc/partitions",
     failed_means: "never FAILED",

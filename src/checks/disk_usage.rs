@@ -7,6 +7,7 @@ use crate::inventory::Thresholds;
 
 pub const CHECK: Check = Check {
     name: "disk_usage",
+    number: 15,
     title: "Check disk use rate",
     reads: "df -P -k /",
     failed_means: "never FAILED",

@@ -12,6 +12,7 @@ use crate::facts::Facts;
 
 pub const CHECK: Check = Check {
     name: "driver",
+    number: 1,
     title: "Check driver",
     reads: "/boot/config-$(uname -r), /lib/modules/$(uname -r)/modules.builtin and modules.dep, the initramfs listing (lsinitrd, or lsinitramfs on Debian/Ubuntu), /proc/modules",
     failed_means: "no virtio block driver (virtio_blk or virtio_scsi) in the kernel at all: the instance cannot boot",

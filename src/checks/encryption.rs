@@ -8,6 +8,7 @@ use crate::facts::Facts;
 
 const CHECK: Check = Check {
     name: "encryption",
+    number: 26,
     title: "Check encrypted volumes",
     reads: "/etc/crypttab",
     failed_means: "/etc/crypttab lists encrypted volumes: the import cannot read them",

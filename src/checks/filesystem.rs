@@ -7,6 +7,7 @@ use crate::inventory::Thresholds;
 
 pub const CHECK: Check = Check {
     name: "filesystem",
+    number: 8,
     title: "Check filesystem",
     reads: "/proc/mounts (type of /); tune2fs -l ROOT-DEVICE (privileged) for ext file systems",
     failed_means: "never FAILED",

@@ -6,6 +6,7 @@ use crate::inventory::Thresholds;
 
 pub const CHECK: Check = Check {
     name: "firewall",
+    number: 7,
     title: "Check firewall",
     reads: "systemctl is-active firewalld iptables ip6tables nftables SuSEfirewall2 netfilter-persistent; ENABLED= in /etc/ufw/ufw.conf; chkconfig --list iptables ip6tables on SysV hosts",
     failed_means: "never FAILED",

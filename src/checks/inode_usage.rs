@@ -7,6 +7,7 @@ use crate::inventory::Thresholds;
 
 pub const CHECK: Check = Check {
     name: "inode_usage",
+    number: 16,
     title: "Check inode use rate",
     reads: "df -P -i /",
     failed_means: "never FAILED",

@@ -7,6 +7,7 @@ use crate::inventory::Thresholds;
 
 pub const CHECK: Check = Check {
     name: "lib",
+    number: 13,
     title: "Check lib",
     reads: "readlink /lib, /lib64",
     failed_means: "never FAILED",

@@ -10,6 +10,7 @@ use crate::inventory::Thresholds;
 
 const CHECK: Check = Check {
     name: "mac_binding",
+    number: 20,
     title: "Check MAC address bindings",
     reads: "/etc/udev/rules.d/70-persistent-net.rules; ifcfg-* of /etc/sysconfig/network-scripts and /etc/sysconfig/network, /etc/netplan/*.yaml, /etc/network/interfaces",
     failed_means: "never FAILED",

@@ -9,6 +9,7 @@ use crate::inventory::Thresholds;
 
 pub const CHECK: Check = Check {
     name: "network",
+    number: 5,
     title: "Check network",
     reads: "systemctl is-enabled NetworkManager network systemd-networkd (chkconfig --list on SysV hosts); the distribution",
     failed_means: "never FAILED",

@@ -68,6 +68,7 @@ const GCP_SUPPORTED: Supported = &[
 
 const CHECK: Check = Check {
     name: "os_supported",
+    number: 22,
     title: "Check operating system",
     reads: "/etc/os-release and the vendor release files (the report's distribution and version)",
     failed_means: "the architecture is one the import refuses (AWS: ARM64)",

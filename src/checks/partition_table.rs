@@ -9,6 +9,7 @@ use crate::inventory::Thresholds;
 
 pub const CHECK: Check = Check {
     name: "partition_table",
+    number: 12,
     title: "Check partition table",
     reads: "the first 24576 bytes of the system disk (head -c 24576 /dev/DISK, privileged: the \
             MBR, or the GPT with its partition types), or fdisk -l /dev/DISK; for the boot mode \

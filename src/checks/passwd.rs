@@ -6,6 +6,7 @@ use crate::inventory::Thresholds;
 
 pub const CHECK: Check = Check {
     name: "passwd",
+    number: 11,
     title: "Check password",
     reads: "stat /usr/bin/passwd, /bin/passwd",
     failed_means: "never FAILED",

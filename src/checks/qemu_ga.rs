@@ -7,6 +7,7 @@ use crate::inventory::Thresholds;
 
 pub const CHECK: Check = Check {
     name: "qemu_ga",
+    number: 4,
     title: "Check qemu-ga",
     reads: "stat /usr/bin/qemu-ga, /usr/sbin/qemu-ga, /usr/local/bin/qemu-ga and the qemu-guest-agent unit files; systemctl is-enabled qemu-guest-agent",
     failed_means: "never FAILED",

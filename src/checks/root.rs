@@ -6,6 +6,7 @@ use crate::inventory::Thresholds;
 
 pub const CHECK: Check = Check {
     name: "root",
+    number: 10,
     title: "Check root account",
     reads: "/etc/passwd",
     failed_means: "never FAILED",

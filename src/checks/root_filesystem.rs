@@ -11,6 +11,7 @@ const AWS_FILESYSTEMS: &[&str] = &["ext2", "ext3", "ext4", "btrfs", "jfs", "xfs"
 pub const AWS: ProfileCheck = ProfileCheck {
     check: Check {
         name: "root_filesystem",
+        number: 24,
         title: "Check root file system",
         reads: "/proc/mounts",
         failed_means: "/ is on a file system that VM Import/Export does not support (ext2, ext3, ext4, Btrfs, JFS, XFS are)",

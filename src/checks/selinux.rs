@@ -7,6 +7,7 @@ use crate::inventory::Thresholds;
 
 pub const CHECK: Check = Check {
     name: "selinux",
+    number: 3,
     title: "Check security",
     reads: "/etc/selinux/config (SELINUX=), getenforce",
     failed_means: "SELinux is enforcing at boot: the instance may not start or be configured",

@@ -10,6 +10,7 @@ use crate::inventory::Thresholds;
 
 const CHECK: Check = Check {
     name: "serial_console",
+    number: 18,
     title: "Check serial console",
     reads: "/proc/cmdline (the running kernel's command line); GRUB_CMDLINE_LINUX and GRUB_CMDLINE_LINUX_DEFAULT of /etc/default/grub (the next boot's)",
     failed_means: "never FAILED: the instance boots, but its serial console stays blank",

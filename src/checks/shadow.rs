@@ -7,6 +7,7 @@ use crate::inventory::Thresholds;
 
 pub const CHECK: Check = Check {
     name: "shadow",
+    number: 2,
     title: "Check shadow file authority",
     reads: "lsattr /etc/shadow (privileged)",
     failed_means:

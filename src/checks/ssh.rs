@@ -9,6 +9,7 @@ use crate::inventory::Thresholds;
 
 pub const CHECK: Check = Check {
     name: "ssh",
+    number: 6,
     title: "Check ssh",
     reads: "systemctl is-enabled and is-active of sshd, ssh, ssh.socket, sshd.socket (chkconfig --list on SysV hosts); `sshd -T -C user=root,host=image-check.invalid,addr=192.0.2.1` (privileged); /etc/ssh/sshd_config (or /usr/etc/ssh/sshd_config) with its Include files and /etc/group, resolved as sshd does where sshd -T cannot run; ssh -V",
     failed_means: "sshd refuses its configuration (sshd -T, or the files resolved as sshd reads them): it would not start, and no one could log in",

@@ -9,6 +9,7 @@ use crate::inventory::Thresholds;
 pub const AZURE: ProfileCheck = ProfileCheck {
     check: Check {
         name: "swap",
+        number: 19,
         title: "Check swap",
         reads: "/etc/fstab",
         failed_means: "never FAILED",

@@ -9,6 +9,7 @@ use crate::facts::Facts;
 pub const AWS: ProfileCheck = ProfileCheck {
     check: Check {
         name: "virtual_machine",
+        number: 25,
         title: "Check virtual machine",
         reads: "/sys/class/dmi/id/sys_vendor and /sys/class/dmi/id/product_name",
         failed_means: "the system runs on physical hardware: its image would be a P2V conversion, which VM Import/Export does not import",
