@@ -3,62 +3,26 @@
 
 mod common;
 
-use common::{image_check, letter, out_dir, read_summary, scan_fleet, Fleet};
+use common::{
+    expected_verdicts, image_check, letter, out_dir, read_summary, scan_fleet, Expected, Fleet,
+};
 
-const CHECKS: [&str; 16] = [
-    "driver",
-    "shadow",
-    "selinux",
-    "qemu_ga",
-    "network",
-    "ssh",
-    "firewall",
-    "filesystem",
-    "device_id",
-    "root",
-    "passwd",
-    "partition_table",
-    "lib",
-    "disk_size",
-    "disk_usage",
-    "inode_usage",
-];
+/// Alibaba's checks in console order: the check columns of summary.csv.
+fn checks() -> Vec<&'static str> {
+    image_check::checks::names()
+}
 
-/// host → the 16 verdicts in CHECKS order (O = OK, W = WARNING, F = FAILED), and the status.
-/// Reasons for every cell: tests/fleet/hosts/README.md.
-const MATRIX: &[(&str, &str, &str)] = &[
-    ("centos6-ok", "OOOOOOOOOOOOOOOO", "ok"),
-    ("centos6-physical", "FOOOOOOOWOOOOOOO", "failed"),
-    ("centos7-ok", "OOOOOOOOOOOOOOOO", "ok"),
-    ("centos7-bad", "OFFWWOWOFOOFOOWW", "failed"),
-    ("centos7-vmware", "WOOOOOOOOOOOOWOO", "warning"),
-    ("rocky9-ok", "OOOOOOOOOOOOOOOO", "ok"),
-    ("rocky9-bad", "OWWOOWOOOWWOWWOO", "warning"),
-    // Amazon Linux 2 and Alibaba Cloud Linux 3 ship GPT cloud images: Amazon's boots by
-    // BIOS only (a BIOS boot partition), Alibaba's by UEFI too (an ESP beside it).
-    ("amzn2-ok", "OOOOOOOOOOOFOOOO", "failed"),
-    ("alinux3-ok", "OOOOOOOOOOOWOOOO", "warning"),
-    ("ubuntu1804-ok", "OOOOOOOOOOOOOOOO", "ok"),
-    ("ubuntu2204-ok", "OOOOOOOOOOOOOOOO", "ok"),
-    // arm64 boots by UEFI: GPT is a warning to import with BootMode=UEFI.
-    ("ubuntu2204-arm", "OOOOOOOOOOOWOWOO", "warning"),
-    ("debian12-ok", "OOOOOOOOOOOOOOOO", "ok"),
-    ("debian12-bad", "OOOOOWWWFWWOOWOW", "failed"),
-    ("debian12-vmware", "WOOOOOOOOOOOOWOO", "warning"),
-    // SUSE's default btrfs root cannot be grown by the cloud.
-    ("sles15-ok", "OOOOOOOWOOOOOOOO", "warning"),
-    ("opensuse-leap15-ok", "OOOOOOOWOOOOOOOO", "warning"),
-    ("sles15-bad", "OOOWOWWWOOOOOOWO", "warning"),
-    // Flatcar: no initramfs listing tool, SELinux permissive by default, always GPT (with an
-    // ESP and a BIOS boot partition: UEFI-Preferred).
-    ("flatcar-ok", "WOWOOOOOOOOWOOOO", "warning"),
-];
+/// host → the 16 verdicts in [`checks`] order, and the status: tests/data/captures/expected.tsv.
+fn matrix() -> Vec<Expected> {
+    expected_verdicts("alibaba")
+}
 
 #[test]
 fn every_fixture_host_gets_its_expected_verdict_for_every_check() {
-    let specs: Vec<String> = MATRIX
+    let matrix = matrix();
+    let specs: Vec<String> = matrix
         .iter()
-        .map(|(host, _, _)| format!("{host}={host}"))
+        .map(|e| format!("{}={}", e.host, e.host))
         .collect();
     let specs: Vec<&str> = specs.iter().map(String::as_str).collect();
     let fleet = Fleet::up("matrix", 51, &specs);
@@ -68,11 +32,14 @@ fn every_fixture_host_gets_its_expected_verdict_for_every_check() {
     drop(fleet); // evaluate needs no host
 
     let rows = read_summary(&out);
-    assert_eq!(rows.len(), MATRIX.len());
+    assert_eq!(rows.len(), matrix.len());
+    let checks = checks();
     let mut mismatches = Vec::new();
-    for (row, (host, expected, status)) in rows.iter().zip(MATRIX) {
+    for (row, expected) in rows.iter().zip(&matrix) {
+        let (host, status) = (&expected.host, &expected.status);
+        let expected = &expected.verdicts;
         assert_eq!(&row["host"], host, "rows in inventory order");
-        let got: String = CHECKS.iter().map(|c| letter(&row[*c])).collect();
+        let got: String = checks.iter().map(|c| letter(&row[*c])).collect();
         if got != *expected || row["status"] != *status {
             mismatches.push(format!(
                 "{host}: expected {expected} {status}, got {got} {} ({})",
@@ -93,11 +60,9 @@ fn every_fixture_host_gets_its_expected_verdict_for_every_check() {
     evaluating_the_captures_gives_the_same_reports(&out);
     the_kept_captures_are_what_the_hosts_answer(&out);
 
-    for (index, check) in CHECKS.iter().enumerate() {
+    for (index, check) in checks.iter().enumerate() {
         assert!(
-            MATRIX
-                .iter()
-                .any(|(_, verdicts, _)| verdicts.as_bytes()[index] != b'O'),
+            matrix.iter().any(|e| e.verdicts.as_bytes()[index] != b'O'),
             "{check} is never FAILED or WARNING in the fleet"
         );
     }
@@ -174,7 +139,7 @@ fn evaluating_the_captures_gives_the_same_reports(scan: &std::path::Path) {
         lines
     };
     assert_eq!(rows(&again), rows(scan), "summary.csv rows");
-    for (host, _, _) in MATRIX {
+    for host in matrix().iter().map(|e| &e.host) {
         assert!(
             scan.join(host).join("capture.json.gz").is_file(),
             "{host}: capture"
@@ -250,7 +215,7 @@ fn saved_facts_evaluate_again_with_new_thresholds_and_no_network() {
 #[test]
 fn checks_command_documents_every_check_and_code() {
     let text = String::from_utf8(image_check(&["checks"]).stdout).unwrap();
-    for check in CHECKS {
+    for check in checks() {
         assert!(text.contains(&format!(". {check} (Check ")), "{check}");
     }
     assert!(text.contains("3001 FAILED SELinux enforcing"));
@@ -279,7 +244,7 @@ fn the_kept_captures_are_what_the_hosts_answer(scan: &std::path::Path) {
         (value.to_string(), result)
     }
     let mut stale = Vec::new();
-    for (host, _, _) in MATRIX {
+    for host in matrix().iter().map(|e| &e.host) {
         let live = Capture::load(&scan.join(host).join("capture.json.gz")).unwrap();
         let kept = Capture::load(&captures_dir().join(format!("{host}.json.gz"))).unwrap();
         let kept: std::collections::HashMap<String, serde_json::Value> =
@@ -308,9 +273,10 @@ fn captures_dir() -> std::path::PathBuf {
 #[test]
 fn kept_captures_replay_the_matrix_without_a_network() {
     let out = out_dir("replay");
-    let files: Vec<String> = MATRIX
+    let matrix = matrix();
+    let files: Vec<String> = matrix
         .iter()
-        .map(|(host, _, _)| {
+        .map(|Expected { host, .. }| {
             captures_dir()
                 .join(format!("{host}.json.gz"))
                 .display()
@@ -327,12 +293,17 @@ fn kept_captures_replay_the_matrix_without_a_network() {
         String::from_utf8_lossy(&run.stderr)
     );
     let rows = read_summary(&out);
-    for (host, expected, status) in MATRIX {
+    for Expected {
+        host,
+        verdicts,
+        status,
+    } in &matrix
+    {
         let row = rows.iter().find(|r| r["host"] == *host).unwrap();
-        let got: String = CHECKS.iter().map(|c| letter(&row[*c])).collect();
+        let got: String = checks().iter().map(|c| letter(&row[*c])).collect();
         assert_eq!(
             (got.as_str(), row["status"].as_str()),
-            (*expected, *status),
+            (verdicts.as_str(), status.as_str()),
             "{host}"
         );
     }
@@ -403,12 +374,12 @@ async fn old_facts_json_is_still_evaluated() {
         "-q",
     ]);
     let row = &read_summary(&again)[0];
-    let got: String = CHECKS.iter().map(|c| letter(&row[*c])).collect();
-    let expected = MATRIX
-        .iter()
-        .find(|(h, _, _)| *h == "centos7-bad")
+    let got: String = checks().iter().map(|c| letter(&row[*c])).collect();
+    let expected = matrix()
+        .into_iter()
+        .find(|e| e.host == "centos7-bad")
         .unwrap()
-        .1;
+        .verdicts;
     assert_eq!(got, expected);
     assert!(
         again.join("centos7-bad/facts.json").is_file(),

@@ -9,7 +9,7 @@ mod common;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use common::{image_check, letter, out_dir, read_summary, Fleet};
+use common::{expected_verdicts, image_check, letter, out_dir, read_summary, Expected, Fleet};
 
 /// aws: the checks of `checks --profile aws`, in order.
 const AWS_CHECKS: &[&str] = &[
@@ -26,30 +26,6 @@ const AWS_CHECKS: &[&str] = &[
     "encryption",
 ];
 
-/// host → the verdicts in AWS_CHECKS order, and the host's aws status.
-const AWS: Matrix = &[
-    ("alinux3-ok", "WOOWWOWOOOO", "warning"),
-    ("amzn2-ok", "OOOFOOOOOOO", "failed"),
-    ("centos6-ok", "WOOOWOOOOOO", "warning"),
-    ("centos6-physical", "WOWOWFOWOFO", "failed"),
-    ("centos7-bad", "WOFFWOOWOOF", "failed"),
-    ("centos7-ok", "WOOOWOOOOOO", "warning"),
-    ("centos7-vmware", "WOOOWOOOOOO", "warning"),
-    ("debian12-bad", "OOFOWFOWOOO", "failed"),
-    ("debian12-ok", "OOOOWOOOOOO", "warning"),
-    ("debian12-vmware", "WOOOWOOOOOO", "warning"),
-    ("flatcar-ok", "WOOWWOWOOOO", "warning"),
-    ("opensuse-leap15-ok", "WOOOWOWOOOO", "warning"),
-    ("rocky9-bad", "WWOOWOWOOOO", "warning"),
-    ("rocky9-ok", "WOOOOOWOOOO", "warning"),
-    ("sles15-bad", "WWOOWOOOOOO", "warning"),
-    ("sles15-ok", "WOOOWOOOOOO", "warning"),
-    ("ubuntu1804-ok", "OOOOWOOOOOO", "warning"),
-    ("ubuntu2204-arm", "OOOWOOFOOOO", "failed"),
-    ("ubuntu2204-ok", "OOOOOOOOOOO", "ok"),
-    ("ubuntu2204-zfs", "OOOWOOOOFOO", "failed"),
-];
-
 /// azure: the checks of `checks --profile azure`, in order.
 const AZURE_CHECKS: &[&str] = &[
     "driver",
@@ -60,30 +36,6 @@ const AZURE_CHECKS: &[&str] = &[
     "serial_console",
     "swap",
     "mac_binding",
-];
-
-/// host → the verdicts in AZURE_CHECKS order, and the host's azure status.
-const AZURE: Matrix = &[
-    ("alinux3-ok", "WOOWWOOO", "warning"),
-    ("amzn2-ok", "OOOFWOOO", "failed"),
-    ("centos6-ok", "FOOOFWWW", "failed"),
-    ("centos6-physical", "FOWOFWWW", "failed"),
-    ("centos7-bad", "WOFFFWWW", "failed"),
-    ("centos7-ok", "WOOOFWWO", "failed"),
-    ("centos7-vmware", "WOOOFWWW", "failed"),
-    ("debian12-bad", "OOFOFWWO", "failed"),
-    ("debian12-ok", "OOOOWOWO", "warning"),
-    ("debian12-vmware", "WOOOFWWO", "failed"),
-    ("flatcar-ok", "WOOWFOOO", "failed"),
-    ("opensuse-leap15-ok", "WOOOFWWO", "failed"),
-    ("rocky9-bad", "WWOOFWWO", "failed"),
-    ("rocky9-ok", "WOOOOOWO", "warning"),
-    ("sles15-bad", "WWOOFWWO", "failed"),
-    ("sles15-ok", "WOOOFWWO", "failed"),
-    ("ubuntu1804-ok", "OOOOOOWO", "warning"),
-    ("ubuntu2204-arm", "FOOWOOOO", "failed"),
-    ("ubuntu2204-ok", "OOOOOOWO", "warning"),
-    ("ubuntu2204-zfs", "OOOWOOWO", "warning"),
 ];
 
 /// gcp: the checks of `checks --profile gcp`, in order.
@@ -99,44 +51,38 @@ const GCP_CHECKS: &[&str] = &[
     "encryption",
 ];
 
-/// host → the verdicts in GCP_CHECKS order, and the host's gcp status.
-const GCP: Matrix = &[
-    ("alinux3-ok", "OOWOOOWOO", "warning"),
-    ("amzn2-ok", "OOFOOOWOO", "failed"),
-    ("centos6-ok", "OOOWWOWOO", "warning"),
-    ("centos6-physical", "FOOWWFWWO", "failed"),
-    ("centos7-bad", "OOFWWOOWF", "failed"),
-    ("centos7-ok", "OOOWOOOOO", "warning"),
-    ("centos7-vmware", "WOOWWOOOO", "warning"),
-    ("debian12-bad", "OOOWOFOWO", "failed"),
-    ("debian12-ok", "OOOOOOOOO", "ok"),
-    ("debian12-vmware", "WOOWOOOOO", "warning"),
-    ("flatcar-ok", "WOWOOOWOO", "warning"),
-    ("opensuse-leap15-ok", "OOOWOOOOO", "warning"),
-    ("rocky9-bad", "OWOWOOOOO", "warning"),
-    ("rocky9-ok", "OOOOOOOOO", "ok"),
-    ("sles15-bad", "OWOWOOOOO", "warning"),
-    ("sles15-ok", "OOOWOOOOO", "warning"),
-    ("ubuntu1804-ok", "OOOOOOOOO", "ok"),
-    ("ubuntu2204-arm", "OOWOOOWOO", "warning"),
-    ("ubuntu2204-ok", "OOOOOOOOO", "ok"),
-    ("ubuntu2204-zfs", "OOWOOOOOO", "warning"),
-];
+/// profile, cloud, checks, and each host's verdicts (tests/data/captures/expected.tsv).
+fn profiles() -> [(
+    &'static str,
+    &'static str,
+    &'static [&'static str],
+    Vec<Expected>,
+); 3] {
+    [
+        ("aws", "AWS", AWS_CHECKS, expected_verdicts("aws")),
+        (
+            "azure",
+            "Microsoft Azure",
+            AZURE_CHECKS,
+            expected_verdicts("azure"),
+        ),
+        ("gcp", "Google Cloud", GCP_CHECKS, expected_verdicts("gcp")),
+    ]
+}
 
-/// host, verdict letters, status.
-type Matrix = &'static [(&'static str, &'static str, &'static str)];
-
-/// profile, cloud, checks, matrix.
-const PROFILES: [(&str, &str, &[&str], Matrix); 3] = [
-    ("aws", "AWS", AWS_CHECKS, AWS),
-    ("azure", "Microsoft Azure", AZURE_CHECKS, AZURE),
-    ("gcp", "Google Cloud", GCP_CHECKS, GCP),
-];
+/// Every fixture host with a kept capture.
+fn hosts() -> Vec<String> {
+    expected_verdicts("aws")
+        .into_iter()
+        .map(|e| e.host)
+        .collect()
+}
 
 fn captures() -> Vec<String> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/captures");
-    AWS.iter()
-        .map(|(host, _, _)| dir.join(format!("{host}.json.gz")).display().to_string())
+    hosts()
+        .iter()
+        .map(|host| dir.join(format!("{host}.json.gz")).display().to_string())
         .collect()
 }
 
@@ -206,10 +152,15 @@ fn verdicts(dir: &Path, profile: &str) -> (Vec<String>, String) {
 fn every_profile_gets_its_expected_verdict_for_every_check_from_the_kept_captures() {
     let out = evaluate("profiles", &["--profile", "all"]);
     let rows = read_summary(&out);
-    assert_eq!(rows.len(), AWS.len());
+    assert_eq!(rows.len(), hosts().len());
     let mut mismatches = Vec::new();
-    for (profile, cloud, checks, matrix) in PROFILES {
-        for (host, expected, status) in matrix {
+    for (profile, cloud, checks, matrix) in profiles() {
+        for Expected {
+            host,
+            verdicts: expected,
+            status,
+        } in &matrix
+        {
             let row = rows.iter().find(|r| r["host"] == *host).unwrap();
             let dir = out.join(host);
             let (names, got) = verdicts(&dir, profile);
@@ -237,7 +188,10 @@ fn every_profile_gets_its_expected_verdict_for_every_check_from_the_kept_capture
             );
         }
         for (index, check) in checks.iter().enumerate() {
-            let column: Vec<u8> = matrix.iter().map(|(_, v, _)| v.as_bytes()[index]).collect();
+            let column: Vec<u8> = matrix
+                .iter()
+                .map(|e| e.verdicts.as_bytes()[index])
+                .collect();
             assert!(
                 column.contains(&b'O'),
                 "{profile}/{check} is OK on no fixture host"
@@ -261,7 +215,7 @@ fn every_profile_gets_its_expected_verdict_for_every_check_from_the_kept_capture
 fn alibaba_reports_and_summary_are_the_same_with_every_profile_beside_them() {
     let alone = evaluate("profiles-alibaba", &[]);
     let all = evaluate("profiles-all", &["--profile", "all"]);
-    for (host, _, _) in AWS {
+    for host in &hosts() {
         let alone = reports_without_time(&alone.join(host));
         let all = reports_without_time(&all.join(host));
         assert_eq!(alone.len(), 2, "{host}: {:?}", alone.keys());
@@ -295,12 +249,17 @@ fn alibaba_reports_and_summary_are_the_same_with_every_profile_beside_them() {
 fn one_cloud_profile_alone_fills_the_summary_with_its_own_checks() {
     let out = evaluate("profiles-azure", &["--profile", "azure"]);
     let rows = read_summary(&out);
-    for (host, expected, status) in AZURE {
-        let row = rows.iter().find(|r| r["host"] == *host).unwrap();
+    for Expected {
+        host,
+        verdicts,
+        status,
+    } in expected_verdicts("azure")
+    {
+        let row = rows.iter().find(|r| r["host"] == host).unwrap();
         let got: String = AZURE_CHECKS.iter().map(|c| letter(&row[*c])).collect();
         assert_eq!(
             (got.as_str(), row["status"].as_str()),
-            (*expected, *status),
+            (verdicts.as_str(), status.as_str()),
             "{host}"
         );
         assert!(!row.contains_key("azure_status"));
@@ -406,17 +365,16 @@ fn scan_profile_all_gives_the_host_by_cloud_matrix_in_csv_and_html() {
     assert!(html.contains("<th>host</th><th>Alibaba Cloud</th><th>AWS</th><th>Microsoft Azure</th><th>Google Cloud</th>"));
     for host in hosts {
         let row = rows.iter().find(|r| r["host"] == host).unwrap();
-        for (profile, _, _, matrix) in PROFILES {
-            let (_, _, status) = matrix.iter().find(|(h, _, _)| *h == host).unwrap();
+        for (profile, _, _, matrix) in profiles() {
+            let expected = matrix.iter().find(|e| e.host == host).unwrap();
             assert_eq!(
-                &row[&format!("{profile}_status")],
-                status,
+                row[&format!("{profile}_status")],
+                expected.status,
                 "{host} {profile}"
             );
             let (_, letters) = verdicts(&out.join(host), profile);
-            let (_, expected, _) = matrix.iter().find(|(h, _, _)| *h == host).unwrap();
             assert_eq!(
-                &letters, expected,
+                letters, expected.verdicts,
                 "{host} {profile}: the live scan gives the captures' verdicts"
             );
             let link = format!("<a href=\"{host}/image_check_report_{profile}.json\">");

@@ -320,3 +320,35 @@ pub fn systemctl_is_enabled(root: &Path, unit: &str) -> image_check::facts::serv
         real.status.code().map(|c| c as u32),
     )
 }
+
+/// One host's expected verdicts under one profile (tests/data/captures/expected.tsv).
+pub struct Expected {
+    pub host: String,
+    /// The letters of the profile's checks, in their order: O, W or F.
+    pub verdicts: String,
+    pub status: String,
+}
+
+/// The rows of tests/data/captures/expected.tsv for `profile` ("alibaba", "aws", ...), in
+/// the file's order.
+pub fn expected_verdicts(profile: &str) -> Vec<Expected> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/captures/expected.tsv");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut lines = text.lines().filter(|l| !l.starts_with('#'));
+    let header: Vec<&str> = lines.next().unwrap().split('\t').collect();
+    let column = header
+        .iter()
+        .position(|c| *c == profile)
+        .unwrap_or_else(|| panic!("expected.tsv has no {profile} column"));
+    lines
+        .map(|line| {
+            let cells: Vec<&str> = line.split('\t').collect();
+            assert_eq!(cells.len(), header.len(), "expected.tsv: {line}");
+            Expected {
+                host: cells[0].to_string(),
+                verdicts: cells[column].to_string(),
+                status: cells[column + 1].to_string(),
+            }
+        })
+        .collect()
+}
