@@ -466,13 +466,23 @@ pub(crate) mod fixtures {
             .unwrap_or_else(|| panic!("{host}'s capture holds no output of {argv:?}"))
     }
 
-    /// HOST's facts, as its capture parses.
+    /// HOST's facts, as its capture parses: parsed once per test binary.
     pub(crate) fn facts(host: &str) -> Facts {
-        let capture = capture(host);
-        tokio::runtime::Builder::new_current_thread()
-            .build()
-            .expect("a tokio runtime")
-            .block_on(crate::facts::collect(&Replay::new(&capture.answers)))
+        static PARSED: OnceLock<Mutex<BTreeMap<String, Facts>>> = OnceLock::new();
+        let mut parsed = PARSED
+            .get_or_init(Default::default)
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        parsed
+            .entry(host.to_string())
+            .or_insert_with(|| {
+                let capture = capture(host);
+                tokio::runtime::Builder::new_current_thread()
+                    .build()
+                    .expect("a tokio runtime")
+                    .block_on(crate::facts::collect(&Replay::new(&capture.answers)))
+            })
+            .clone()
     }
 }
 
