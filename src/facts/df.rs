@@ -236,7 +236,7 @@ mod tests {
     const BUSYBOX_BTRFS_I: &str = include_str!("../../tests/data/df/df-busybox-btrfs-P-i.txt");
 
     /// `df -P -k /` and `df -P -i /` of a fixture host.
-    fn fixture_host(host: &str) -> (String, String) {
+    fn df_of(host: &str) -> (String, String) {
         let df = |option| crate::capture::fixtures::stdout(host, &["df", "-P", option, "/"]);
         (df("-k"), df("-i"))
     }
@@ -245,7 +245,7 @@ mod tests {
     fn all() -> Vec<String> {
         let mut all = Vec::new();
         for host in ["centos6-ok", "centos7-ok", "sles15-ok"] {
-            let (k, i) = fixture_host(host);
+            let (k, i) = df_of(host);
             all.extend([k, i]);
         }
         all.extend(OTHERS.map(str::to_string));
@@ -288,7 +288,7 @@ mod tests {
 
     #[test]
     fn centos6_posix_long_device_name_stays_on_its_line() {
-        let (k, i) = fixture_host("centos6-ok");
+        let (k, i) = df_of("centos6-ok");
         assert_eq!(
             only_row(&k),
             row(VG_ROOT, 36629336, 6207340, 28552172, Some(18), "/")
@@ -301,7 +301,7 @@ mod tests {
 
     #[test]
     fn centos6_wrapped_device_name_is_joined_with_its_numbers() {
-        let (k, i) = fixture_host("centos6-ok");
+        let (k, i) = df_of("centos6-ok");
         assert_eq!(only_row(CENTOS6_WRAPPED_K), only_row(&k));
         assert_eq!(only_row(CENTOS6_WRAPPED_I), only_row(&i));
     }
@@ -319,7 +319,7 @@ mod tests {
 
     #[test]
     fn centos7_xfs_root_on_lvm() {
-        let (k, i) = fixture_host("centos7-ok");
+        let (k, i) = df_of("centos7-ok");
         assert_eq!(
             only_row(&k),
             row(
@@ -355,7 +355,7 @@ mod tests {
 
     #[test]
     fn btrfs_inodes_have_no_percentage() {
-        let (k, i) = fixture_host("sles15-ok");
+        let (k, i) = df_of("sles15-ok");
         assert_eq!(only_row(&i), row("/dev/vda1", 0, 0, 0, None, "/"));
         assert_eq!(only_row(&k).use_percent, Some(12));
         // BusyBox prints 0% where coreutils prints "-".
@@ -396,7 +396,7 @@ mod tests {
 
     #[test]
     fn block_and_inode_outputs_concatenated_give_two_rows() {
-        let (k, i) = fixture_host("centos7-ok");
+        let (k, i) = df_of("centos7-ok");
         let rows = parse_df(&format!("{k}{i}")).unwrap_or_default();
         assert_eq!(rows.len(), 2);
         assert_eq!(rows[0].total, 38770180);

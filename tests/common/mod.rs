@@ -102,16 +102,10 @@ pub fn fault_fixture(name: &str, base: &str, edit: impl FnOnce(&Path)) -> PathBu
 /// tests/fleet/bases.txt) into `dir`.
 pub fn lay_fixture(host: &str, dir: &Path) {
     let fleet_sh = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fleet/fleet.sh");
-    let laid = Command::new(&fleet_sh)
-        .arg("lay")
-        .arg(host)
-        .arg(dir)
-        .output()
-        .unwrap();
-    assert!(
-        laid.status.success(),
-        "fleet.sh lay {host}: {}",
-        String::from_utf8_lossy(&laid.stderr)
+    tool(
+        fleet_sh.to_str().unwrap(),
+        &["lay", host, dir.to_str().unwrap()],
+        None,
     );
 }
 
