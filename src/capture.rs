@@ -430,21 +430,25 @@ pub(crate) mod fixtures {
     use super::*;
     use crate::facts::Facts;
 
-    /// HOST's capture, loaded once per test binary.
-    pub(crate) fn capture(host: &str) -> Capture {
-        static LOADED: OnceLock<Mutex<BTreeMap<String, Capture>>> = OnceLock::new();
-        let mut loaded = LOADED
+    type Cache<T> = OnceLock<Mutex<BTreeMap<String, T>>>;
+
+    /// `cache`'s value for HOST, made by `make` the first time it is asked for.
+    fn cached<T: Clone>(cache: &'static Cache<T>, host: &str, make: impl FnOnce() -> T) -> T {
+        let mut values = cache
             .get_or_init(Default::default)
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        loaded
-            .entry(host.to_string())
-            .or_insert_with(|| {
-                let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-                    .join(format!("tests/data/captures/{host}.json.gz"));
-                Capture::load(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-            })
-            .clone()
+        values.entry(host.to_string()).or_insert_with(make).clone()
+    }
+
+    /// HOST's capture, loaded once per test binary.
+    pub(crate) fn capture(host: &str) -> Capture {
+        static LOADED: Cache<Capture> = OnceLock::new();
+        cached(&LOADED, host, || {
+            let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join(format!("tests/data/captures/{host}.json.gz"));
+            Capture::load(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        })
     }
 
     /// What `argv` printed on HOST.
@@ -468,21 +472,14 @@ pub(crate) mod fixtures {
 
     /// HOST's facts, as its capture parses: parsed once per test binary.
     pub(crate) fn facts(host: &str) -> Facts {
-        static PARSED: OnceLock<Mutex<BTreeMap<String, Facts>>> = OnceLock::new();
-        let mut parsed = PARSED
-            .get_or_init(Default::default)
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        parsed
-            .entry(host.to_string())
-            .or_insert_with(|| {
-                let capture = capture(host);
-                tokio::runtime::Builder::new_current_thread()
-                    .build()
-                    .expect("a tokio runtime")
-                    .block_on(crate::facts::collect(&Replay::new(&capture.answers)))
-            })
-            .clone()
+        static PARSED: Cache<Facts> = OnceLock::new();
+        cached(&PARSED, host, || {
+            let capture = capture(host);
+            tokio::runtime::Builder::new_current_thread()
+                .build()
+                .expect("a tokio runtime")
+                .block_on(crate::facts::collect(&Replay::new(&capture.answers)))
+        })
     }
 }
 
