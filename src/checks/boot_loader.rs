@@ -14,6 +14,7 @@ const CHECK: Check = Check {
     number: 21,
     title: "Check boot loader",
     reads: "stat /boot/grub2/grub.cfg, /boot/grub/grub.cfg, /boot/grub/menu.lst, /boot/grub/grub.conf; EFI loaders under EFI/*/ of mounted FAT filesystems; the system disk's GPT partition types (a BIOS boot partition holds GRUB 2's core image)",
+    thresholds: &[],
     failed_means: "no GRUB configuration, no GRUB EFI loader and no BIOS boot partition: the import cannot configure the boot",
     warning_means: "the boot files could not be looked for",
     suggestion: "",

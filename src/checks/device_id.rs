@@ -11,6 +11,7 @@ pub const CHECK: Check = Check {
     number: 9,
     title: "Check device id",
     reads: "/etc/fstab; blkid (privileged)",
+    thresholds: &[],
     failed_means: "a mount that boot waits for names a device that blkid does not list: the instance will not boot",
     warning_means: "a mount uses a raw kernel name (/dev/sda1, /dev/xvda1, /dev/hda1, /dev/nvme0n1p1) or a hardware path (/dev/disk/by-id, by-path) that changes on the cloud, or a source could not be read",
     suggestion: "Mount file systems by UUID= (see blkid) in /etc/fstab, and make sure every UUID/LABEL there exists.",

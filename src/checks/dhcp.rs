@@ -13,6 +13,7 @@ const CHECK: Check = Check {
     number: 23,
     title: "Check DHCP",
     reads: "ifcfg-* of /etc/sysconfig/network-scripts and /etc/sysconfig/network, /etc/netplan/*.yaml, /etc/network/interfaces",
+    thresholds: &[],
     failed_means: "never FAILED",
     warning_means: "an interface has a static address instead of DHCP, or the network configuration could not be read",
     suggestion: "",

@@ -3,6 +3,7 @@
 
 use super::{Check, Code, Status, Verdict};
 use crate::facts::{disks, Facts};
+use crate::inventory::thresholds::{DISK_SIZE_MAX_GB, DISK_SIZE_MIN_GB};
 use crate::inventory::Thresholds;
 
 pub const CHECK: Check = Check {
@@ -10,6 +11,7 @@ pub const CHECK: Check = Check {
     number: 14,
     title: "Check disk size",
     reads: "lsblk -b -P (size of the disk holding /), or /proc/partitions",
+    thresholds: &[&DISK_SIZE_MIN_GB, &DISK_SIZE_MAX_GB],
     failed_means: "never FAILED",
     warning_means: "the system disk is smaller than disk_size_min_gb or larger than disk_size_max_gb, or its size could not be read",
     suggestion: "Increase the system disk capacity. The optimal system disk capacity is 40 GiB to 500 GiB. When you import images, configure the system disk capacity based on the virtual file size of images, instead of the usage capacity of images.",

@@ -3,6 +3,7 @@
 
 use super::{Check, Code, Status, Verdict};
 use crate::facts::Facts;
+use crate::inventory::thresholds::DISK_USAGE_WARN;
 use crate::inventory::Thresholds;
 
 pub const CHECK: Check = Check {
@@ -10,6 +11,7 @@ pub const CHECK: Check = Check {
     number: 15,
     title: "Check disk use rate",
     reads: "df -P -k /",
+    thresholds: &[&DISK_USAGE_WARN],
     failed_means: "never FAILED",
     warning_means: "Use% of / is at or above disk_usage_warn (85 %), less than 1 GiB is free, or df could not be read",
     suggestion: "Make sure that sufficient disk space is allocated: free space on / or grow the disk.",

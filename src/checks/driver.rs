@@ -15,6 +15,7 @@ pub const CHECK: Check = Check {
     number: 1,
     title: "Check driver",
     reads: "/boot/config-$(uname -r), /lib/modules/$(uname -r)/modules.builtin and modules.dep, the initramfs listing (lsinitrd, or lsinitramfs on Debian/Ubuntu), /proc/modules",
+    thresholds: &[],
     failed_means: "no virtio block driver (virtio_blk or virtio_scsi) in the kernel at all: the instance cannot boot",
     warning_means: "the virtio block driver is a module missing from the initramfs, no virtio_net, or a source could not be read",
     suggestion: "Alibaba Cloud supports kvm virtualization technology. We strongly recommend installing kvm driver (virtio_blk, virtio_net) and adding it to the initramfs: dracut --add-drivers \"virtio_blk virtio_net virtio_pci virtio_scsi\" -f (RHEL, SUSE), or list the modules in /etc/initramfs-tools/modules and run update-initramfs -u (Debian, Ubuntu).",

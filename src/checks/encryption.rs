@@ -11,6 +11,7 @@ const CHECK: Check = Check {
     number: 26,
     title: "Check encrypted volumes",
     reads: "/etc/crypttab",
+    thresholds: &[],
     failed_means: "/etc/crypttab lists encrypted volumes: the import cannot read them",
     warning_means: "/etc/crypttab could not be read",
     suggestion: "",

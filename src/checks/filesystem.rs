@@ -10,6 +10,7 @@ pub const CHECK: Check = Check {
     number: 8,
     title: "Check filesystem",
     reads: "/proc/mounts (type of /); tune2fs -l ROOT-DEVICE (privileged) for ext file systems",
+    thresholds: &[],
     failed_means: "never FAILED",
     warning_means: "ext4 with the 64bit feature or with project quota, ext2/UFS/UDF (allowed but not recommended), another type (btrfs, zfs, ...), or the type/features could not be read",
     suggestion: "The XFS, ext3 and ext4 file systems are recommended; ext2, UFS and UDF are allowed. Do not use the 64bit feature of ext4 (see man ext4).",

@@ -9,6 +9,7 @@ pub const CHECK: Check = Check {
     number: 7,
     title: "Check firewall",
     reads: "systemctl is-active firewalld iptables ip6tables nftables SuSEfirewall2 netfilter-persistent; ENABLED= in /etc/ufw/ufw.conf; chkconfig --list iptables ip6tables on SysV hosts",
+    thresholds: &[],
     failed_means: "never FAILED",
     warning_means: "a firewall is active (each is named), or no source could be read",
     suggestion: "Disable the firewall iptables, firewalld, ufw, IPFilter (IPF), IPFireWall (IPFW) or PacketFilter (PF): e.g. systemctl disable --now firewalld; ufw disable.",

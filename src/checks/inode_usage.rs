@@ -3,6 +3,7 @@
 
 use super::{Check, Code, Status, Verdict};
 use crate::facts::Facts;
+use crate::inventory::thresholds::INODE_USAGE_WARN;
 use crate::inventory::Thresholds;
 
 pub const CHECK: Check = Check {
@@ -10,6 +11,7 @@ pub const CHECK: Check = Check {
     number: 16,
     title: "Check inode use rate",
     reads: "df -P -i /",
+    thresholds: &[&INODE_USAGE_WARN],
     failed_means: "never FAILED",
     warning_means: "IUse% of / is at or above inode_usage_warn (85 %), or df could not be read",
     suggestion: "Make sure that sufficient inode resources are allocated: delete small files or grow the file system.",

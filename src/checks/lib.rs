@@ -10,6 +10,7 @@ pub const CHECK: Check = Check {
     number: 13,
     title: "Check lib",
     reads: "readlink /lib, /lib64",
+    thresholds: &[],
     failed_means: "never FAILED",
     warning_means: "/lib or /lib64 is a symlink with an absolute target, or could not be read",
     suggestion: "The /lib and /lib64 files cannot be stored in absolute paths: make the links relative (ln -sfn usr/lib64 /lib64).",

@@ -13,6 +13,7 @@ const CHECK: Check = Check {
     number: 20,
     title: "Check MAC address bindings",
     reads: "/etc/udev/rules.d/70-persistent-net.rules; ifcfg-* of /etc/sysconfig/network-scripts and /etc/sysconfig/network, /etc/netplan/*.yaml, /etc/network/interfaces",
+    thresholds: &[],
     failed_means: "never FAILED",
     warning_means: "a udev rule or an interface configuration names a MAC address, or a source could not be read",
     suggestion: "",

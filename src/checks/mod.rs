@@ -38,7 +38,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::facts::services::UnitEnabled;
 use crate::facts::{Fact, Facts};
-use crate::inventory::Thresholds;
+use crate::inventory::{Threshold, Thresholds};
 
 /// Alibaba's three verdicts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -162,6 +162,8 @@ pub struct Check {
     pub title: &'static str,
     /// The sources it reads.
     pub reads: &'static str,
+    /// The thresholds it compares with, which a host's inventory entry may set.
+    pub thresholds: &'static [&'static Threshold],
     pub failed_means: &'static str,
     pub warning_means: &'static str,
     /// The seed's suggestion: every report's `comment` for this check.
@@ -368,6 +370,74 @@ pub(crate) mod tests {
     fn alibabas_checks_are_numbered_1_to_16_in_console_order() {
         let numbers: Vec<u32> = ALL.iter().map(|c| c.number).collect();
         assert_eq!(numbers, (1..=16).collect::<Vec<u32>>());
+    }
+
+    /// Every check of every profile, once.
+    fn every_check() -> Vec<Check> {
+        let mut checks: Vec<Check> = Vec::new();
+        for check in profiles::PROFILES
+            .iter()
+            .flat_map(|p| p.checks.iter().map(|c| c.check))
+        {
+            if !checks.iter().any(|c| c.name == check.name) {
+                checks.push(check);
+            }
+        }
+        checks
+    }
+
+    #[test]
+    fn a_check_declares_exactly_the_thresholds_that_change_its_verdict() {
+        use crate::inventory::{Unit, THRESHOLDS};
+        // Each threshold at the two ends of what it takes.
+        let extremes = |threshold: &Threshold| match threshold.unit {
+            Unit::Percent => [1, 100],
+            Unit::Gigabytes => [0, 1 << 20],
+        };
+        let facts = compliant();
+        for check in every_check() {
+            let usual = (check.evaluate)(&facts, &Thresholds::default());
+            for threshold in THRESHOLDS {
+                let moves = extremes(threshold).into_iter().any(|value| {
+                    let mut limits = Thresholds::default();
+                    threshold.set(&mut limits, value);
+                    (check.evaluate)(&facts, &limits) != usual
+                });
+                let declared = check.thresholds.contains(threshold);
+                assert_eq!(moves, declared, "{} and {}", check.name, threshold.name);
+            }
+        }
+    }
+
+    #[test]
+    fn a_checks_texts_name_its_thresholds_and_their_defaults() {
+        for check in every_check() {
+            let texts: Vec<&str> = [check.failed_means, check.warning_means, check.suggestion]
+                .into_iter()
+                .chain(check.codes.iter().map(|c| c.meaning))
+                .collect();
+            for threshold in check.thresholds {
+                assert!(
+                    texts.iter().any(|t| t.contains(threshold.name)),
+                    "{} never names {}",
+                    check.name,
+                    threshold.name
+                );
+                // "disk_usage_warn (85 %)": the default written beside the name is the default.
+                for text in &texts {
+                    if let Some((_, after)) = text.split_once(&format!("{} (", threshold.name)) {
+                        let written: String =
+                            after.chars().take_while(char::is_ascii_digit).collect();
+                        assert_eq!(
+                            written,
+                            threshold.default.to_string(),
+                            "{}: {text}",
+                            check.name
+                        );
+                    }
+                }
+            }
+        }
     }
 
     #[test]

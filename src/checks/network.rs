@@ -12,6 +12,7 @@ pub const CHECK: Check = Check {
     number: 5,
     title: "Check network",
     reads: "systemctl is-enabled NetworkManager network systemd-networkd (chkconfig --list on SysV hosts); the distribution",
+    thresholds: &[],
     failed_means: "never FAILED",
     warning_means: "CentOS/RHEL 7 or older family with NetworkManager enabled and the network service not enabled, or the state could not be read",
     suggestion: "Disable or delete the Network Manager and enable the network service (systemctl disable NetworkManager; systemctl enable network).",

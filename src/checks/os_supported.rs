@@ -71,6 +71,7 @@ const CHECK: Check = Check {
     number: 22,
     title: "Check operating system",
     reads: "/etc/os-release and the vendor release files (the report's distribution and version)",
+    thresholds: &[],
     failed_means: "the architecture is one the import refuses (AWS: ARM64)",
     warning_means: "the distribution or its release is not in the cloud's list of supported operating systems, an architecture that needs another way in (Google Cloud: Arm, by manual import only), or the system could not be identified",
     suggestion: "",

@@ -15,6 +15,7 @@ pub const CHECK: Check = Check {
             MBR, or the GPT with its partition types), or fdisk -l /dev/DISK; for the boot mode \
             /sys/firmware/efi, efivarfs in /proc/mounts, the EFI System and BIOS boot \
             partitions in the GPT, and EFI boot loaders under EFI/ of mounted FAT filesystems",
+    thresholds: &[],
     failed_means: "the system disk has no partition table, or a GPT and no sign that it boots \
                    by UEFI (UEFI firmware now, an EFI System Partition, an EFI boot loader), as \
                    on a disk that boots by BIOS from a BIOS boot partition: the instance cannot \

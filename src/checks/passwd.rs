@@ -9,6 +9,7 @@ pub const CHECK: Check = Check {
     number: 11,
     title: "Check password",
     reads: "stat /usr/bin/passwd, /bin/passwd",
+    thresholds: &[],
     failed_means: "never FAILED",
     warning_means: "no executable passwd program, or it could not be looked for",
     suggestion:

@@ -10,6 +10,7 @@ pub const CHECK: Check = Check {
     number: 4,
     title: "Check qemu-ga",
     reads: "stat /usr/bin/qemu-ga, /usr/sbin/qemu-ga, /usr/local/bin/qemu-ga and the qemu-guest-agent unit files; systemctl is-enabled qemu-guest-agent",
+    thresholds: &[],
     failed_means: "never FAILED",
     warning_means: "qemu-ga is installed, or it could not be told whether it is",
     suggestion: "Uninstall qemu-ga (yum remove qemu-guest-agent, apt-get purge qemu-guest-agent, zypper remove qemu-guest-agent).",

@@ -9,6 +9,7 @@ pub const CHECK: Check = Check {
     number: 10,
     title: "Check root account",
     reads: "/etc/passwd",
+    thresholds: &[],
     failed_means: "never FAILED",
     warning_means:
         "no root account with uid 0, root's shell refuses logins, or /etc/passwd could not be read",

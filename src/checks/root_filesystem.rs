@@ -14,6 +14,7 @@ pub const AWS: ProfileCheck = ProfileCheck {
         number: 24,
         title: "Check root file system",
         reads: "/proc/mounts",
+        thresholds: &[],
         failed_means: "/ is on a file system that VM Import/Export does not support (ext2, ext3, ext4, Btrfs, JFS, XFS are)",
         warning_means: "the mounts could not be read, or / is not in them",
         suggestion: "Put the root file system on ext4 or XFS (ext2, ext3, Btrfs and JFS are also supported).",

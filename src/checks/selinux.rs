@@ -10,6 +10,7 @@ pub const CHECK: Check = Check {
     number: 3,
     title: "Check security",
     reads: "/etc/selinux/config (SELINUX=), getenforce",
+    thresholds: &[],
     failed_means: "SELinux is enforcing at boot: the instance may not start or be configured",
     warning_means: "SELinux is permissive, or its configuration could not be read",
     suggestion: "Do not start SELinux: set SELINUX=disabled in /etc/selinux/config and reboot.",

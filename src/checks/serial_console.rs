@@ -13,6 +13,7 @@ const CHECK: Check = Check {
     number: 18,
     title: "Check serial console",
     reads: "/proc/cmdline (the running kernel's command line); GRUB_CMDLINE_LINUX and GRUB_CMDLINE_LINUX_DEFAULT of /etc/default/grub (the next boot's)",
+    thresholds: &[],
     failed_means: "never FAILED: the instance boots, but its serial console stays blank",
     warning_means: "no console=ttyS0 on the running kernel's command line nor in /etc/default/grub, or neither could be read",
     suggestion: "",

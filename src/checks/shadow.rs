@@ -10,6 +10,7 @@ pub const CHECK: Check = Check {
     number: 2,
     title: "Check shadow file authority",
     reads: "lsattr /etc/shadow (privileged)",
+    thresholds: &[],
     failed_means:
         "/etc/shadow has the immutable (i) or append-only (a) attribute: passwords cannot be set",
     warning_means:

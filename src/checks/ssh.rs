@@ -12,6 +12,7 @@ pub const CHECK: Check = Check {
     number: 6,
     title: "Check ssh",
     reads: "systemctl is-enabled and is-active of sshd, ssh, ssh.socket, sshd.socket (chkconfig --list on SysV hosts); `sshd -T -C user=root,host=image-check.invalid,addr=192.0.2.1` (privileged); /etc/ssh/sshd_config (or /usr/etc/ssh/sshd_config) with its Include files and /etc/group, resolved as sshd does where sshd -T cannot run; ssh -V",
+    thresholds: &[],
     failed_means: "sshd refuses its configuration (sshd -T, or the files resolved as sshd reads them): it would not start, and no one could log in",
     warning_means: "sshd is not enabled at boot, root may not log in from the console (PermitRootLogin no, prohibit-password, without-password, forced-commands-only, also in a Match block for root; a Match on the console's address counts with its stricter value), no sshd_config, or a source could not be read",
     suggestion: "Enable the SSH service (systemctl enable sshd) and do not set PermitRootLogin to no: set PermitRootLogin yes in /etc/ssh/sshd_config.",

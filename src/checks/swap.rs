@@ -12,6 +12,7 @@ pub const AZURE: ProfileCheck = ProfileCheck {
         number: 19,
         title: "Check swap",
         reads: "/etc/fstab",
+        thresholds: &[],
         failed_means: "never FAILED",
         warning_means: "/etc/fstab mounts swap (a partition or a file of the OS disk), or fstab could not be read",
         suggestion: "Remove the swap entries from /etc/fstab (and the swap partition or file) and let cloud-init (mounts, swap) or the Azure Linux Agent (ResourceDisk.EnableSwap=y in /etc/waagent.conf) make swap on the resource disk.",

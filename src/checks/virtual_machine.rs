@@ -12,6 +12,7 @@ pub const AWS: ProfileCheck = ProfileCheck {
         number: 25,
         title: "Check virtual machine",
         reads: "/sys/class/dmi/id/sys_vendor and /sys/class/dmi/id/product_name",
+        thresholds: &[],
         failed_means: "the system runs on physical hardware: its image would be a P2V conversion, which VM Import/Export does not import",
         warning_means: "the machine's maker could not be read (no DMI table, or it could not be read)",
         suggestion: "Import the system from a virtual machine (VMware, Hyper-V, KVM, ...); for a physical server use AWS Application Migration Service instead of VM Import/Export.",

@@ -8,7 +8,9 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 
-use crate::inventory::{self as hosts, SshConfigSource, Target, Thresholds};
+use crate::inventory::{
+    self as hosts, SshConfigSource, Target, Threshold, Thresholds, Unit, THRESHOLDS,
+};
 use crate::report::diff::FailOn;
 use crate::report::summary::SummaryRow;
 use crate::run;
@@ -99,30 +101,64 @@ pub struct BaselineArgs {
     pub fail_on: FailOn,
 }
 
-/// Check thresholds from the command line; they override the inventory's.
-#[derive(Args)]
+/// Check thresholds from the command line, one flag per row of [`THRESHOLDS`]; they override
+/// the inventory's. clap's derive needs a field per flag, so the flags are built from the table
+/// here instead.
+#[derive(Debug, Clone, Default)]
 pub struct ThresholdArgs {
-    /// Use% of / at or above which disk_usage is WARNING [default: 85].
-    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=100))]
-    pub disk_usage_warn: Option<u8>,
-    /// IUse% of / at or above which inode_usage is WARNING [default: 85].
-    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=100))]
-    pub inode_usage_warn: Option<u8>,
-    /// Smallest system disk, in GiB, that disk_size accepts [default: 40].
-    #[arg(long)]
-    pub disk_size_min_gb: Option<u64>,
-    /// Largest system disk, in GiB, that disk_size accepts [default: 500].
-    #[arg(long)]
-    pub disk_size_max_gb: Option<u64>,
+    given: Vec<(&'static Threshold, u64)>,
 }
 
 impl ThresholdArgs {
-    pub fn apply(&self, mut t: Thresholds) -> Thresholds {
-        t.disk_usage_warn = self.disk_usage_warn.unwrap_or(t.disk_usage_warn);
-        t.inode_usage_warn = self.inode_usage_warn.unwrap_or(t.inode_usage_warn);
-        t.disk_size_min_gb = self.disk_size_min_gb.unwrap_or(t.disk_size_min_gb);
-        t.disk_size_max_gb = self.disk_size_max_gb.unwrap_or(t.disk_size_max_gb);
-        t
+    pub fn apply(&self, mut thresholds: Thresholds) -> Thresholds {
+        for (threshold, value) in &self.given {
+            threshold.set(&mut thresholds, *value);
+        }
+        thresholds
+    }
+}
+
+impl clap::FromArgMatches for ThresholdArgs {
+    fn from_arg_matches(matches: &clap::ArgMatches) -> Result<Self, clap::Error> {
+        let mut args = ThresholdArgs::default();
+        args.update_from_arg_matches(matches)?;
+        Ok(args)
+    }
+
+    fn update_from_arg_matches(&mut self, matches: &clap::ArgMatches) -> Result<(), clap::Error> {
+        for threshold in THRESHOLDS {
+            if let Some(value) = matches.get_one::<u64>(threshold.name) {
+                self.given.retain(|(given, _)| given.name != threshold.name);
+                self.given.push((threshold, *value));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Args for ThresholdArgs {
+    fn augment_args(command: clap::Command) -> clap::Command {
+        THRESHOLDS.iter().fold(command, |command, threshold| {
+            let parser: clap::builder::ValueParser = match threshold.unit {
+                Unit::Percent => clap::value_parser!(u64).range(1..=100).into(),
+                Unit::Gigabytes => clap::value_parser!(u64).into(),
+            };
+            command.arg(
+                clap::Arg::new(threshold.name)
+                    .long(threshold.flag)
+                    .value_name(threshold.name.to_uppercase())
+                    .value_parser(parser)
+                    .action(clap::ArgAction::Set)
+                    .help(format!(
+                        "{} [default: {}]",
+                        threshold.meaning, threshold.default
+                    )),
+            )
+        })
+    }
+
+    fn augment_args_for_update(command: clap::Command) -> clap::Command {
+        Self::augment_args(command)
     }
 }
 

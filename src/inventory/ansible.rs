@@ -40,8 +40,7 @@
 //! | `image_check_host_key_check` | `host_key_check`: `strict`, `accept-new` or `off` |
 //! | `image_check_legacy_algorithms` | `legacy_algorithms` (booleans as above) |
 //! | `image_check_connect_timeout` | `connect_timeout`, whole seconds, at least 1 |
-//! | `image_check_disk_usage_warn`, `image_check_inode_usage_warn` | `thresholds`, percent, 1 to 100 |
-//! | `image_check_disk_size_min_gb`, `image_check_disk_size_max_gb` | `thresholds`, GB |
+//! | `image_check_` and a threshold's name (`image_check_disk_usage_warn`, see [`THRESHOLDS`]) | `thresholds`: a percentage from 1 to 100, or whole GB |
 //! | `ansible_group_priority` (group variable) | the order of groups of the same depth |
 //!
 //! Other variables, `ansible_*` included, are ignored; an unknown `image_check_*` is an error.
@@ -74,7 +73,7 @@ use yaml_rust2::scanner::{Marker, TScalarStyle};
 
 use super::{
     parse_hosts_toml, range, Destination, Explicit, HostKeyCheck, InventoryError, Target,
-    Thresholds, UserPaths,
+    Threshold, Thresholds, Unit, UserPaths, THRESHOLDS,
 };
 
 /// 1-based line and column.
@@ -220,12 +219,13 @@ enum Kind {
     SshArgs,
     HostKeyCheck,
     Seconds,
-    Percent,
-    Gigabytes,
+    /// One of the [`THRESHOLDS`], as `image_check_NAME`.
+    Threshold(&'static Threshold),
     Priority,
 }
 
-/// The variables image_check reads; everything else in an inventory is ignored.
+/// The variables image_check reads besides the [`THRESHOLDS`]; everything else in an inventory
+/// is ignored.
 const VARIABLES: &[(&str, Kind)] = &[
     ("ansible_host", Kind::Name),
     ("ansible_ssh_host", Kind::Name),
@@ -249,11 +249,17 @@ const VARIABLES: &[(&str, Kind)] = &[
     ("image_check_host_key_check", Kind::HostKeyCheck),
     ("image_check_legacy_algorithms", Kind::Flag),
     ("image_check_connect_timeout", Kind::Seconds),
-    ("image_check_disk_usage_warn", Kind::Percent),
-    ("image_check_inode_usage_warn", Kind::Percent),
-    ("image_check_disk_size_min_gb", Kind::Gigabytes),
-    ("image_check_disk_size_max_gb", Kind::Gigabytes),
 ];
+
+/// The variable `name` and its kind, if image_check reads it.
+fn known_variable(name: &str) -> Option<(&'static str, Kind)> {
+    let threshold = THRESHOLDS.iter().find(|t| t.variable == name);
+    VARIABLES
+        .iter()
+        .copied()
+        .find(|(known, _)| *known == name)
+        .or_else(|| threshold.map(|t| (t.variable, Kind::Threshold(t))))
+}
 
 // Where Ansible reads a setting from several variables, the documented name comes first.
 const ADDRESS: &[&str] = &["ansible_host", "ansible_ssh_host"];
@@ -595,12 +601,13 @@ impl<'a> Builder<'a> {
         raw: Raw,
         pos: Pos,
     ) -> Result<Option<(&'static str, Value)>, InventoryError> {
-        let Some(&(key, kind)) = VARIABLES.iter().find(|(known, _)| *known == name) else {
+        let Some((key, kind)) = known_variable(name) else {
             if name.starts_with("image_check_") {
                 let known: Vec<&str> = VARIABLES
                     .iter()
                     .map(|(n, _)| *n)
                     .filter(|n| n.starts_with("image_check_"))
+                    .chain(THRESHOLDS.iter().map(|t| t.variable))
                     .collect();
                 return Err(self.err(
                     Some(pos),
@@ -696,11 +703,16 @@ impl<'a> Builder<'a> {
                 0 => return fail(format!("{key} must be at least 1 second")),
                 seconds => Value::Number(seconds),
             },
-            Kind::Percent => match number("a percentage")? {
-                percent @ 1..=100 => Value::Number(percent),
-                _ => return fail(format!("{key} must be a percentage from 1 to 100")),
-            },
-            Kind::Gigabytes => Value::Number(number("a whole number of GB")?),
+            Kind::Threshold(threshold) => {
+                let value = number(match threshold.unit {
+                    Unit::Percent => "a percentage",
+                    Unit::Gigabytes => "a whole number of GB",
+                })?;
+                match threshold.check(key, Some(value)) {
+                    Ok(value) => Value::Number(value),
+                    Err(e) => return fail(e),
+                }
+            }
             Kind::Priority => match text.parse::<i64>() {
                 Ok(priority) => Value::Priority(priority),
                 Err(_) => return fail(format!("{key} {text:?} is not a whole number")),
@@ -848,9 +860,12 @@ impl<'a> Builder<'a> {
             Some(Value::Number(n)) => *n,
             _ => default,
         };
-        let defaults = Thresholds::default();
-        let percent =
-            |key: &str, default: u8| u8::try_from(number(key, default.into())).unwrap_or(default);
+        let mut thresholds = Thresholds::default();
+        for threshold in THRESHOLDS {
+            if let Some(Value::Number(value)) = get(threshold.variable) {
+                threshold.set(&mut thresholds, *value);
+            }
+        }
         let jump = SSH_ARGS.iter().find_map(|k| match get(k) {
             Some(Value::Jump(jump)) => Some(jump.clone()),
             _ => None,
@@ -892,15 +907,7 @@ impl<'a> Builder<'a> {
             password_env: env(PASSWORD),
             become_password_env: env(BECOME_PASSWORD),
             groups,
-            thresholds: Thresholds {
-                disk_usage_warn: percent("image_check_disk_usage_warn", defaults.disk_usage_warn),
-                inode_usage_warn: percent(
-                    "image_check_inode_usage_warn",
-                    defaults.inode_usage_warn,
-                ),
-                disk_size_min_gb: number("image_check_disk_size_min_gb", defaults.disk_size_min_gb),
-                disk_size_max_gb: number("image_check_disk_size_max_gb", defaults.disk_size_max_gb),
-            },
+            thresholds,
             explicit,
             ssh_config: true,
             invalid: None,

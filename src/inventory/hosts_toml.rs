@@ -3,26 +3,32 @@
 //! defaults'. Every error names file:line:col.
 
 use std::collections::{BTreeMap, HashMap};
+use std::fmt;
 use std::ops::Range;
 use std::path::Path;
 use std::time::Duration;
 
-use serde::Deserialize;
+use serde::{de, Deserialize};
 use toml::Spanned;
 
 use super::{
-    range, Destination, Explicit, HostKeyCheck, InventoryError, Target, Thresholds, UserPaths,
+    range, Destination, Explicit, HostKeyCheck, InventoryError, Target, Threshold, Thresholds,
+    UserPaths, THRESHOLDS,
 };
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct InventoryFile {
-    defaults: Option<Settings>,
+    defaults: Option<Level>,
     #[serde(default)]
-    groups: BTreeMap<String, Settings>,
+    groups: BTreeMap<String, Level>,
     #[serde(default)]
-    hosts: Vec<Settings>,
+    hosts: Vec<Level>,
 }
+
+/// A table of [`Settings`] as hosts.toml writes it, thresholds and all.
+#[derive(Debug)]
+struct Level(Settings);
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(untagged)]
@@ -35,6 +41,10 @@ enum OneOrMany {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Settings {
+    /// The [`THRESHOLDS`] this level sets, each with where its value is written: taken out by
+    /// name before serde reads the rest (see [`Level`]), so that the table declares them.
+    #[serde(skip)]
+    thresholds: Vec<(&'static Threshold, Spanned<toml::Value>)>,
     name: Option<Spanned<String>>,
     address: Option<Spanned<String>>,
     groups: Option<Spanned<Vec<String>>>,
@@ -47,10 +57,6 @@ struct Settings {
     become_root: Option<bool>,
     connect_timeout: Option<Spanned<u64>>,
     legacy_algorithms: Option<bool>,
-    disk_usage_warn: Option<Spanned<u8>>,
-    inode_usage_warn: Option<Spanned<u8>>,
-    disk_size_min_gb: Option<u64>,
-    disk_size_max_gb: Option<u64>,
     ssh_config: Option<bool>,
     /// ProxyJump: `bastion`, `user@bastion:2222`, or a chain `a,b`.
     jump: Option<Spanned<String>>,
@@ -75,16 +81,117 @@ impl Settings {
             become_root,
             connect_timeout,
             legacy_algorithms,
-            disk_usage_warn,
-            inode_usage_warn,
-            disk_size_min_gb,
-            disk_size_max_gb,
             ssh_config,
             jump,
             password_env,
             become_password_env
         );
+        for (threshold, value) in &lower.thresholds {
+            if !self.thresholds.iter().any(|(set, _)| set == threshold) {
+                self.thresholds.push((threshold, value.clone()));
+            }
+        }
         self
+    }
+}
+
+/// Reads one level's table into [`Settings`]: each key that names one of the [`THRESHOLDS`] is
+/// kept with its value's position, every other key goes to serde's derived reader of
+/// `Settings`, whose `deny_unknown_fields` refuses a key that is neither, at its position.
+impl<'de> Deserialize<'de> for Level {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct LevelVisitor;
+        impl<'de> de::Visitor<'de> for LevelVisitor {
+            type Value = Level;
+
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a table of settings")
+            }
+
+            fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<Level, A::Error> {
+                let mut apart = ThresholdsApart {
+                    map,
+                    thresholds: Vec::new(),
+                };
+                let settings =
+                    Settings::deserialize(de::value::MapAccessDeserializer::new(&mut apart))?;
+                Ok(Level(Settings {
+                    thresholds: apart.thresholds,
+                    ..settings
+                }))
+            }
+        }
+        deserializer.deserialize_map(LevelVisitor)
+    }
+}
+
+/// A table's entries with the thresholds taken out as they pass.
+struct ThresholdsApart<A> {
+    map: A,
+    thresholds: Vec<(&'static Threshold, Spanned<toml::Value>)>,
+}
+
+impl<'de, A: de::MapAccess<'de>> de::MapAccess<'de> for ThresholdsApart<A> {
+    type Error = A::Error;
+
+    fn next_key_seed<K: de::DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, A::Error> {
+        let mut seed = seed;
+        loop {
+            match self.map.next_key_seed(KeyOrThreshold(seed))? {
+                None => return Ok(None),
+                Some(Key::Setting(key)) => return Ok(Some(key)),
+                Some(Key::Threshold(threshold, unused)) => {
+                    let value = self.map.next_value()?;
+                    self.thresholds.push((threshold, value));
+                    seed = unused;
+                }
+            }
+        }
+    }
+
+    fn next_value_seed<V: de::DeserializeSeed<'de>>(
+        &mut self,
+        seed: V,
+    ) -> Result<V::Value, A::Error> {
+        self.map.next_value_seed(seed)
+    }
+}
+
+/// A key read by [`KeyOrThreshold`]: a setting's, as its seed read it, or a threshold, with
+/// the seed back for the next key.
+enum Key<'de, K: de::DeserializeSeed<'de>> {
+    Setting(K::Value),
+    Threshold(&'static Threshold, K),
+}
+
+/// Reads a key inside toml's own key reader, so that an error about it (an unknown key) gets
+/// the key's position.
+struct KeyOrThreshold<K>(K);
+
+impl<'de, K: de::DeserializeSeed<'de>> de::DeserializeSeed<'de> for KeyOrThreshold<K> {
+    type Value = Key<'de, K>;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, key: D) -> Result<Self::Value, D::Error> {
+        use de::IntoDeserializer;
+        let key = String::deserialize(key)?;
+        if let Some(threshold) = Threshold::named(&key) {
+            return Ok(Key::Threshold(threshold, self.0));
+        }
+        let setting = self.0.deserialize(key.into_deserializer());
+        setting.map(Key::Setting).map_err(|e: D::Error| {
+            let message = e.to_string();
+            let message = message.trim_end();
+            if message.starts_with("unknown field") {
+                let names: Vec<String> =
+                    THRESHOLDS.iter().map(|t| format!("`{}`", t.name)).collect();
+                de::Error::custom(format!("{message}, or a threshold: {}", names.join(", ")))
+            } else {
+                e
+            }
+        })
     }
 }
 
@@ -147,12 +254,16 @@ pub fn parse_hosts_toml(
         let message = e.message().trim().replace('\n', " ");
         errors.at(e.span(), message)
     })?;
-    let defaults = inventory.defaults.clone().unwrap_or_default();
+    let defaults = inventory
+        .defaults
+        .as_ref()
+        .map(|level| level.0.clone())
+        .unwrap_or_default();
     for (level, settings) in std::iter::once(("[defaults]".to_string(), &defaults)).chain(
         inventory
             .groups
             .iter()
-            .map(|(name, s)| (format!("[groups.{name}]"), s)),
+            .map(|(name, level)| (format!("[groups.{name}]"), &level.0)),
     ) {
         let misplaced = [
             settings.name.as_ref().map(|s| ("name", s.span())),
@@ -172,7 +283,7 @@ pub fn parse_hosts_toml(
 
     let mut targets = Vec::new();
     let mut seen: HashMap<String, usize> = HashMap::new();
-    for (index, host) in inventory.hosts.iter().enumerate() {
+    for (index, Level(host)) in inventory.hosts.iter().enumerate() {
         let Some(name) = &host.name else {
             return Err(errors.at(None, format!("[[hosts]] entry {} has no `name`", index + 1)));
         };
@@ -243,7 +354,7 @@ fn host_entry(
         .unwrap_or_default();
     let mut resolved = host.clone();
     for group in group_names.iter().rev() {
-        if let Some(settings) = inventory.groups.get(group) {
+        if let Some(Level(settings)) = inventory.groups.get(group) {
             resolved = resolved.over(settings);
         }
     }
@@ -302,29 +413,18 @@ fn resolve(
         }
         Some(t) => *t.get_ref(),
     };
-    let defaults = Thresholds::default();
-    let percent = |value: &Option<Spanned<u8>>, default: u8, key: &str| match value {
-        None => Ok(default),
-        Some(v) if (1..=100).contains(v.get_ref()) => Ok(*v.get_ref()),
-        Some(v) => Err(errors.at(
-            Some(v.span()),
-            format!("{key} must be a percentage from 1 to 100"),
-        )),
-    };
-    let thresholds = Thresholds {
-        disk_usage_warn: percent(
-            &s.disk_usage_warn,
-            defaults.disk_usage_warn,
-            "disk_usage_warn",
-        )?,
-        inode_usage_warn: percent(
-            &s.inode_usage_warn,
-            defaults.inode_usage_warn,
-            "inode_usage_warn",
-        )?,
-        disk_size_min_gb: s.disk_size_min_gb.unwrap_or(defaults.disk_size_min_gb),
-        disk_size_max_gb: s.disk_size_max_gb.unwrap_or(defaults.disk_size_max_gb),
-    };
+    let mut thresholds = Thresholds::default();
+    for (threshold, value) in &s.thresholds {
+        let number = value
+            .get_ref()
+            .as_integer()
+            .and_then(|n| u64::try_from(n).ok());
+        let checked = threshold.check(threshold.name, number);
+        threshold.set(
+            &mut thresholds,
+            checked.map_err(|e| errors.at(Some(value.span()), e))?,
+        );
+    }
     let identity_files = match &s.identity_file {
         None => paths.default_identities.clone(),
         Some(OneOrMany::One(path)) => vec![paths.expand(path, base)],
@@ -517,6 +617,18 @@ identity_file = ["~/.ssh/a", "/etc/keys/b"]
     fn unknown_key_names_line_and_column() {
         let e = error("[defaults]\nuser = \"root\"\nusr = \"x\"\n[[hosts]]\nname = \"a\"\n");
         assert!(e.starts_with("hosts.toml:3:1: unknown field `usr`"), "{e}");
+        // A misspelt threshold hears of the thresholds too.
+        let e = error("[[hosts]]\nname = \"a\"\ndisk_usage_wrn = 90\n");
+        assert!(
+            e.starts_with(
+                "hosts.toml:3:1: unknown field `disk_usage_wrn`, expected one of `name`,"
+            ),
+            "{e}"
+        );
+        assert!(
+            e.ends_with("`become_password_env`, or a threshold: `disk_usage_warn`, `inode_usage_warn`, `disk_size_min_gb`, `disk_size_max_gb`"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -627,6 +739,53 @@ identity_file = ["~/.ssh/a", "/etc/keys/b"]
         assert_eq!(
             error("[defaults]\ndisk_usage_warn = 0\n[[hosts]]\nname = \"a\"\n"),
             "hosts.toml:2:19: disk_usage_warn must be a percentage from 1 to 100"
+        );
+        for wrong in ["300", "\"90\"", "85.5"] {
+            assert_eq!(
+                error(&format!(
+                    "[[hosts]]\nname = \"a\"\ninode_usage_warn = {wrong}\n"
+                )),
+                "hosts.toml:3:20: inode_usage_warn must be a percentage from 1 to 100",
+                "{wrong}"
+            );
+        }
+        assert_eq!(
+            error("[groups.web]\ndisk_size_min_gb = -1\n[[hosts]]\nname = \"a\"\ngroups = [\"web\"]\n"),
+            "hosts.toml:2:20: disk_size_min_gb must be a whole number of GB"
+        );
+    }
+
+    #[test]
+    fn thresholds_are_inherited_key_by_key() {
+        let targets = parse(
+            "[defaults]\ndisk_usage_warn = 90\ndisk_size_max_gb = 900\n\
+             [groups.web]\ndisk_usage_warn = 70\ninode_usage_warn = 60\n\
+             [[hosts]]\nname = \"a\"\ngroups = [\"web\"]\ninode_usage_warn = 50\n\
+             [[hosts]]\nname = \"b\"\n",
+        )
+        .unwrap();
+        assert_eq!(
+            targets[0].thresholds,
+            Thresholds {
+                disk_usage_warn: 70,
+                inode_usage_warn: 50,
+                disk_size_min_gb: 40,
+                disk_size_max_gb: 900
+            }
+        );
+        assert_eq!(
+            targets[1].thresholds,
+            Thresholds {
+                disk_usage_warn: 90,
+                disk_size_max_gb: 900,
+                ..Thresholds::default()
+            }
+        );
+        assert_eq!(
+            error(
+                "[defaults]\ndisk_usage_warn = 90\ndisk_usage_warn = 80\n[[hosts]]\nname = \"a\"\n"
+            ),
+            "hosts.toml:3:1: duplicate key"
         );
     }
 

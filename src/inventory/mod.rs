@@ -5,6 +5,7 @@ mod ansible;
 mod hosts_toml;
 mod range;
 mod ssh_config;
+pub mod thresholds;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -14,6 +15,7 @@ use serde::{Deserialize, Serialize};
 pub use ansible::{detect_format, parse_ansible_ini, parse_ansible_yaml, parse_inventory, Format};
 pub use hosts_toml::parse_hosts_toml;
 pub use ssh_config::{apply as apply_ssh_config, SshConfigSource};
+pub use thresholds::{Threshold, Thresholds, Unit, THRESHOLDS};
 
 /// What to do with a server key that known_hosts does not vouch for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
@@ -25,26 +27,6 @@ pub enum HostKeyCheck {
     AcceptNew,
     /// No check (the host's identity is not verified).
     Off,
-}
-
-/// Per-host limits of the checks, settable at every inventory level.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Thresholds {
-    pub disk_usage_warn: u8,
-    pub inode_usage_warn: u8,
-    pub disk_size_min_gb: u64,
-    pub disk_size_max_gb: u64,
-}
-
-impl Default for Thresholds {
-    fn default() -> Self {
-        Thresholds {
-            disk_usage_warn: 85,
-            inode_usage_warn: 85,
-            disk_size_min_gb: 40,
-            disk_size_max_gb: 500,
-        }
-    }
 }
 
 /// One host to scan, every setting resolved.

@@ -104,15 +104,24 @@ pub fn changes_table(changes: &[Change]) -> String {
 /// `image_check checks`: every check with what it reads, what its verdicts mean and its codes.
 pub fn checks_text(profile: &Profile) -> String {
     let mut out = format!("Profile {} ({})\n\n", profile.name, profile.cloud);
-    for (index, entry) in profile.checks.iter().enumerate() {
+    for entry in profile.checks {
         let check = &entry.check;
-        // A check's number is the thousand of its codes, the same in every profile.
-        let number = check
-            .codes
-            .first()
-            .map_or(index as u32 + 1, |c| c.code / 1000);
-        out.push_str(&format!("{number:>2}. {} ({})\n", check.name, check.title));
+        out.push_str(&format!(
+            "{:>2}. {} ({})\n",
+            check.number, check.name, check.title
+        ));
         out.push_str(&format!("    reads:      {}\n", check.reads));
+        for (n, threshold) in check.thresholds.iter().enumerate() {
+            let label = if n == 0 { "thresholds:" } else { "" };
+            out.push_str(&format!(
+                "    {label:<11} {} = {} (--{}, {} in Ansible): {}\n",
+                threshold.name,
+                threshold.default,
+                threshold.flag,
+                threshold.variable,
+                threshold.meaning
+            ));
+        }
         out.push_str(&format!("    FAILED:     {}\n", check.failed_means));
         out.push_str(&format!("    WARNING:    {}\n", check.warning_means));
         out.push_str(&format!("    suggestion: {}\n", check.suggestion));

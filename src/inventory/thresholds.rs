@@ -1,0 +1,226 @@
+//! The checks' thresholds, each declared once in [`THRESHOLDS`]: its name (the hosts.toml key;
+//! `image_check_NAME` in Ansible; `--NAME` with dashes on the command line), its unit and so
+//! its range, its default and what it means. hosts.toml, the Ansible reader, the command line,
+//! `image_check checks` and the checks' documentation all read that table, so a new threshold
+//! is one row here, one field of [`Thresholds`], and the check that reads it.
+
+use serde::Serialize;
+
+/// Per-host limits of the checks, settable at every inventory level and on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Thresholds {
+    pub disk_usage_warn: u8,
+    pub inode_usage_warn: u8,
+    pub disk_size_min_gb: u64,
+    pub disk_size_max_gb: u64,
+}
+
+/// What a threshold counts, which decides the values it takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Unit {
+    /// A percentage from 1 to 100.
+    Percent,
+    /// A whole number of GiB.
+    Gigabytes,
+}
+
+/// One threshold and its documentation.
+#[derive(Debug, Serialize)]
+pub struct Threshold {
+    /// The hosts.toml key, e.g. `disk_usage_warn`.
+    pub name: &'static str,
+    /// The Ansible variable: `image_check_` and the name.
+    pub variable: &'static str,
+    /// The command-line flag: the name with dashes.
+    pub flag: &'static str,
+    pub unit: Unit,
+    pub default: u64,
+    /// What it means, for `--help` and `image_check checks`.
+    pub meaning: &'static str,
+    #[serde(skip)]
+    get: fn(&Thresholds) -> u64,
+    #[serde(skip)]
+    set: fn(&mut Thresholds, u64),
+}
+
+/// A percentage that [`Threshold::check`] let through.
+fn percent(value: u64) -> u8 {
+    u8::try_from(value.min(100)).unwrap_or(100)
+}
+
+pub const DISK_USAGE_WARN: Threshold = Threshold {
+    name: "disk_usage_warn",
+    variable: "image_check_disk_usage_warn",
+    flag: "disk-usage-warn",
+    unit: Unit::Percent,
+    default: 85,
+    meaning: "Use% of / at or above which disk_usage is WARNING",
+    get: |t| t.disk_usage_warn.into(),
+    set: |t, value| t.disk_usage_warn = percent(value),
+};
+
+pub const INODE_USAGE_WARN: Threshold = Threshold {
+    name: "inode_usage_warn",
+    variable: "image_check_inode_usage_warn",
+    flag: "inode-usage-warn",
+    unit: Unit::Percent,
+    default: 85,
+    meaning: "IUse% of / at or above which inode_usage is WARNING",
+    get: |t| t.inode_usage_warn.into(),
+    set: |t, value| t.inode_usage_warn = percent(value),
+};
+
+pub const DISK_SIZE_MIN_GB: Threshold = Threshold {
+    name: "disk_size_min_gb",
+    variable: "image_check_disk_size_min_gb",
+    flag: "disk-size-min-gb",
+    unit: Unit::Gigabytes,
+    default: 40,
+    meaning: "Smallest system disk, in GiB, that disk_size accepts",
+    get: |t| t.disk_size_min_gb,
+    set: |t, value| t.disk_size_min_gb = value,
+};
+
+pub const DISK_SIZE_MAX_GB: Threshold = Threshold {
+    name: "disk_size_max_gb",
+    variable: "image_check_disk_size_max_gb",
+    flag: "disk-size-max-gb",
+    unit: Unit::Gigabytes,
+    default: 500,
+    meaning: "Largest system disk, in GiB, that disk_size accepts",
+    get: |t| t.disk_size_max_gb,
+    set: |t, value| t.disk_size_max_gb = value,
+};
+
+/// Every threshold, in the order `--help` and error messages list them.
+pub const THRESHOLDS: &[&Threshold] = &[
+    &DISK_USAGE_WARN,
+    &INODE_USAGE_WARN,
+    &DISK_SIZE_MIN_GB,
+    &DISK_SIZE_MAX_GB,
+];
+
+impl Threshold {
+    /// The threshold a hosts.toml key names.
+    pub fn named(name: &str) -> Option<&'static Threshold> {
+        THRESHOLDS.iter().copied().find(|t| t.name == name)
+    }
+
+    /// `value` if this threshold takes it, else why not; `key` is how the user spelled the
+    /// threshold (`disk_usage_warn`, `image_check_disk_usage_warn`).
+    pub fn check(&self, key: &str, value: Option<u64>) -> Result<u64, String> {
+        match (self.unit, value) {
+            (Unit::Percent, Some(percent @ 1..=100)) => Ok(percent),
+            (Unit::Percent, _) => Err(format!("{key} must be a percentage from 1 to 100")),
+            (Unit::Gigabytes, Some(gigabytes)) => Ok(gigabytes),
+            (Unit::Gigabytes, None) => Err(format!("{key} must be a whole number of GB")),
+        }
+    }
+
+    /// Its value in `thresholds`.
+    pub fn get(&self, thresholds: &Thresholds) -> u64 {
+        (self.get)(thresholds)
+    }
+
+    /// Sets it in `thresholds` to a value [`Threshold::check`] let through.
+    pub fn set(&self, thresholds: &mut Thresholds, value: u64) {
+        (self.set)(thresholds, value)
+    }
+}
+
+/// A threshold is its name: the table holds no two rows of one name.
+impl PartialEq for Threshold {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name
+    }
+}
+
+impl Eq for Threshold {}
+
+impl Default for Thresholds {
+    fn default() -> Self {
+        let mut defaults = Thresholds {
+            disk_usage_warn: 0,
+            inode_usage_warn: 0,
+            disk_size_min_gb: 0,
+            disk_size_max_gb: 0,
+        };
+        for threshold in THRESHOLDS {
+            threshold.set(&mut defaults, threshold.default);
+        }
+        defaults
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_threshold_is_set_and_read_through_its_own_field() {
+        let mut seen = Thresholds::default();
+        for (i, threshold) in THRESHOLDS.iter().enumerate() {
+            assert_eq!(
+                threshold.get(&seen),
+                threshold.default,
+                "{}",
+                threshold.name
+            );
+            // A value of its own (2, 3, ...) shows that no two rows share a field.
+            let value = 2 + u64::try_from(i).unwrap();
+            threshold.set(&mut seen, value);
+            assert_eq!(threshold.get(&seen), value, "{}", threshold.name);
+        }
+        for (i, threshold) in THRESHOLDS.iter().enumerate() {
+            assert_eq!(
+                threshold.get(&seen),
+                2 + u64::try_from(i).unwrap(),
+                "{}",
+                threshold.name
+            );
+        }
+        assert_eq!(
+            Thresholds::default(),
+            Thresholds {
+                disk_usage_warn: 85,
+                inode_usage_warn: 85,
+                disk_size_min_gb: 40,
+                disk_size_max_gb: 500
+            }
+        );
+    }
+
+    #[test]
+    fn names_variables_and_flags_are_one_name_spelled_three_ways() {
+        for threshold in THRESHOLDS {
+            assert_eq!(
+                threshold.variable,
+                format!("image_check_{}", threshold.name)
+            );
+            assert_eq!(threshold.flag, threshold.name.replace('_', "-"));
+            assert_eq!(Threshold::named(threshold.name), Some(*threshold));
+        }
+        let mut names: Vec<&str> = THRESHOLDS.iter().map(|t| t.name).collect();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), THRESHOLDS.len(), "two rows of one name");
+        assert!(Threshold::named("disk_usage").is_none());
+    }
+
+    #[test]
+    fn values_are_checked_by_unit() {
+        assert_eq!(DISK_USAGE_WARN.check("k", Some(100)), Ok(100));
+        for wrong in [Some(0), Some(101), None] {
+            assert_eq!(
+                DISK_USAGE_WARN.check("k", wrong),
+                Err("k must be a percentage from 1 to 100".to_string())
+            );
+        }
+        assert_eq!(DISK_SIZE_MAX_GB.check("k", Some(0)), Ok(0));
+        assert_eq!(
+            DISK_SIZE_MAX_GB.check("k", None),
+            Err("k must be a whole number of GB".to_string())
+        );
+    }
+}
