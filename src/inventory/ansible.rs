@@ -1324,20 +1324,27 @@ fn yaml_group_name(b: &mut Builder, key: &Node) -> Result<usize, InventoryError>
     }
 }
 
-fn yaml_group(b: &mut Builder, group: usize, node: &Node) -> Result<(), InventoryError> {
-    if node.is_null() {
-        return Ok(());
-    }
-    let NodeKind::Map(entries) = &node.kind else {
-        return Err(b.err(
+/// A group's entries (none for a bare `name:`), or why it is not a mapping.
+fn group_entries<'n>(
+    b: &Builder,
+    group: usize,
+    node: &'n Node,
+) -> Result<&'n [(Node, Node)], InventoryError> {
+    match &node.kind {
+        _ if node.is_null() => Ok(&[]),
+        NodeKind::Map(entries) => Ok(entries),
+        _ => Err(b.err(
             Some(node.pos),
             format!(
                 "group `{}` must be a mapping with hosts:, children: or vars:",
                 b.groups[group].name
             ),
-        ));
-    };
-    for (key, value) in entries {
+        )),
+    }
+}
+
+fn yaml_group(b: &mut Builder, group: usize, node: &Node) -> Result<(), InventoryError> {
+    for (key, value) in group_entries(b, group, node)? {
         match key.key_text() {
             Some("hosts") => yaml_hosts(b, group, value)?,
             Some("children") => yaml_children(b, group, value)?,
@@ -1379,29 +1386,36 @@ fn yaml_hosts(b: &mut Builder, group: usize, node: &Node) -> Result<(), Inventor
         let Some(pattern) = key.key_text() else {
             return Err(b.err(Some(key.pos), "a host needs a name"));
         };
-        let vars = match &value.kind {
-            _ if value.is_null() => Ok(Vec::new()),
-            NodeKind::Map(values) => values
-                .iter()
-                .map(|(name, raw)| {
-                    let pos = value_pos(name, raw);
-                    let Some(name) = name.key_text() else {
-                        return Err(b.err(Some(name.pos), "a variable needs a name"));
-                    };
-                    b.variable(name, raw_value(raw), pos)
-                })
-                .filter_map(Result::transpose)
-                .collect(),
-            _ => Err(b.err(
-                Some(value.pos),
-                format!(
-                    "host {pattern:?} must be followed by its variables (a mapping) or nothing"
-                ),
-            )),
-        };
+        let vars = host_vars(b, pattern, value);
         b.add_entry(pattern, key.pos, group, vars);
     }
     Ok(())
+}
+
+/// The variables image_check reads among a host's (`name: {vars}` in YAML, the host's entry
+/// of `--list`'s hostvars), each checked.
+fn host_vars(
+    b: &Builder,
+    host: &str,
+    vars: &Node,
+) -> Result<Vec<(&'static str, Value)>, InventoryError> {
+    match &vars.kind {
+        _ if vars.is_null() => Ok(Vec::new()),
+        NodeKind::Map(values) => values
+            .iter()
+            .map(|(name, raw)| {
+                let Some(text) = name.key_text() else {
+                    return Err(b.err(Some(name.pos), "a variable needs a name"));
+                };
+                b.variable(text, raw_value(raw), value_pos(name, raw))
+            })
+            .filter_map(Result::transpose)
+            .collect(),
+        _ => Err(b.err(
+            Some(vars.pos),
+            format!("host {host:?} must be followed by its variables (a mapping) or nothing"),
+        )),
+    }
 }
 
 fn yaml_children(b: &mut Builder, group: usize, node: &Node) -> Result<(), InventoryError> {
@@ -1528,7 +1542,7 @@ fn parse_inventory_list(
         let Some(name) = host.key_text() else {
             return Err(b.err(Some(host.pos), "a host needs a name"));
         };
-        let vars = list_host_vars(&b, name, vars);
+        let vars = host_vars(&b, name, vars);
         b.add_entry(name, host.pos, ALL, vars);
     }
     b.finish()
@@ -1558,45 +1572,9 @@ fn list_hostvars<'n>(
     }
 }
 
-fn list_host_vars(
-    b: &Builder,
-    host: &str,
-    vars: &Node,
-) -> Result<Vec<(&'static str, Value)>, InventoryError> {
-    match &vars.kind {
-        _ if vars.is_null() => Ok(Vec::new()),
-        NodeKind::Map(values) => values
-            .iter()
-            .map(|(name, raw)| {
-                let Some(text) = name.key_text() else {
-                    return Err(b.err(Some(name.pos), "a variable needs a name"));
-                };
-                b.variable(text, raw_value(raw), value_pos(name, raw))
-            })
-            .filter_map(Result::transpose)
-            .collect(),
-        _ => Err(b.err(
-            Some(vars.pos),
-            format!("the variables of host {host:?} must be a mapping"),
-        )),
-    }
-}
-
 /// One group of `--list`: `hosts` and `children` are lists of names.
 fn list_group(b: &mut Builder, group: usize, node: &Node) -> Result<(), InventoryError> {
-    if node.is_null() {
-        return Ok(());
-    }
-    let NodeKind::Map(entries) = &node.kind else {
-        return Err(b.err(
-            Some(node.pos),
-            format!(
-                "group `{}` must be a mapping with hosts:, children: or vars:",
-                b.groups[group].name
-            ),
-        ));
-    };
-    for (key, value) in entries {
+    for (key, value) in group_entries(b, group, node)? {
         match key.key_text() {
             Some("vars") => yaml_vars(b, group, value)?,
             Some(list @ ("hosts" | "children")) => {
