@@ -95,11 +95,7 @@ fn reached_row(host: &HostId, report: &HostReport, checks: &[CheckResult]) -> Su
         ok: report.count(Status::Ok),
         warning: report.count(Status::Warning),
         failed: report.count(Status::Failed),
-        checks: report
-            .check_items
-            .iter()
-            .map(|c| c.result.clone())
-            .collect(),
+        checks: checks.iter().map(|c| Some(c.status)).collect(),
         profiles: Vec::new(),
     }
 }

@@ -7,7 +7,8 @@ use std::str::FromStr;
 
 use serde::Serialize;
 
-use super::summary::{neutralise, HostStatus, SummaryRow};
+use super::summary::{cell, neutralise, HostStatus, SummaryRow};
+use crate::checks::Status;
 
 /// One kind of change. Check-level kinds carry the check's name; host-level ones do not.
 ///
@@ -122,15 +123,15 @@ pub fn diff(old: &[SummaryRow], new: &[SummaryRow], check_names: &[&str]) -> Vec
             },
         };
         for (i, name) in check_names.iter().enumerate() {
-            let before = compared_to.map_or("", |old_row| verdict(old_row, i));
-            let now = verdict(row, i);
+            let before = compared_to.and_then(|old_row| old_row.verdict(i));
+            let now = row.verdict(i);
             if let Some(kind) = check_change(before, now) {
                 changes.push(Change {
                     host: row.host.clone(),
                     check: Some(name.to_string()),
                     kind,
-                    before: before.to_string(),
-                    after: now.to_string(),
+                    before: cell(before).to_string(),
+                    after: cell(now).to_string(),
                 });
             }
         }
@@ -150,18 +151,14 @@ pub fn diff(old: &[SummaryRow], new: &[SummaryRow], check_names: &[&str]) -> Vec
     changes
 }
 
-fn verdict(row: &SummaryRow, check: usize) -> &str {
-    row.checks.get(check).map_or("", String::as_str)
-}
-
-fn check_change(before: &str, after: &str) -> Option<ChangeKind> {
+fn check_change(before: Option<Status>, after: Option<Status>) -> Option<ChangeKind> {
     match (before, after) {
-        ("FAILED", "FAILED") => Some(ChangeKind::StillFailing),
-        ("FAILED", "WARNING") => Some(ChangeKind::Improved),
-        ("WARNING" | "FAILED", "OK") => Some(ChangeKind::Fixed),
-        ("WARNING", "WARNING") => None,
-        (_, "FAILED") => Some(ChangeKind::NewFailed),
-        (_, "WARNING") => Some(ChangeKind::NewWarning),
+        (Some(Status::Failed), Some(Status::Failed)) => Some(ChangeKind::StillFailing),
+        (Some(Status::Failed), Some(Status::Warning)) => Some(ChangeKind::Improved),
+        (Some(Status::Warning | Status::Failed), Some(Status::Ok)) => Some(ChangeKind::Fixed),
+        (Some(Status::Warning), Some(Status::Warning)) => None,
+        (_, Some(Status::Failed)) => Some(ChangeKind::NewFailed),
+        (_, Some(Status::Warning)) => Some(ChangeKind::NewWarning),
         _ => None,
     }
 }
@@ -306,7 +303,10 @@ pub(crate) mod tests {
             HostStatus::Ok
         };
         SummaryRow {
-            checks: checks.iter().map(|c| c.to_string()).collect(),
+            checks: checks
+                .iter()
+                .map(|c| crate::report::summary::from_cell(c).unwrap())
+                .collect(),
             ..SummaryRow::bare(host, "", status, "")
         }
     }

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 
 use super::diff::{Change, ChangeKind};
 use super::summary::{HostStatus, SummaryRow};
+use crate::checks::Status;
 
 /// Facts about the run, shown in the reports' headers.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -184,16 +185,16 @@ pub fn aggregate<'a>(view: &FleetView<'a>) -> Aggregates<'a> {
         .iter()
         .enumerate()
         .map(|(i, check)| {
-            let count = |verdict: &str| {
+            let count = |verdict: Status| {
                 view.rows
                     .iter()
-                    .filter(|r| r.checks.get(i).is_some_and(|v| v == verdict))
+                    .filter(|r| r.verdict(i) == Some(verdict))
                     .count()
             };
             CheckCount {
                 check,
-                failed: count("FAILED"),
-                warning: count("WARNING"),
+                failed: count(Status::Failed),
+                warning: count(Status::Warning),
             }
         })
         .filter(|c| c.failed + c.warning > 0)

@@ -12,6 +12,7 @@ use super::files::{safe_dir_name, ReportPaths};
 use super::fleet_view::{aggregate, Aggregates, FleetView};
 use super::summary::{HostStatus, SummaryRow};
 use crate::checks::profiles::PROFILES;
+use crate::checks::Status;
 
 /// The report.html text of `view`.
 pub fn render(view: &FleetView) -> String {
@@ -85,22 +86,22 @@ fn totals_tiles(out: &mut String, agg: &Aggregates) {
 }
 
 /// The short text of a verdict in a matrix cell (the colour says the rest).
-fn cell_text(verdict: &str) -> &'static str {
+fn cell_text(verdict: Option<Status>) -> &'static str {
     match verdict {
-        "OK" => "ok",
-        "WARNING" => "WARN",
-        "FAILED" => "FAIL",
-        _ => "?",
+        Some(Status::Ok) => "ok",
+        Some(Status::Warning) => "WARN",
+        Some(Status::Failed) => "FAIL",
+        None => "?",
     }
 }
 
 /// A verdict's CSS class and the digit the script sorts on (worst highest).
-fn verdict_class(verdict: &str) -> (&'static str, char) {
+fn verdict_class(verdict: Option<Status>) -> (&'static str, char) {
     match verdict {
-        "OK" => ("ok", '1'),
-        "WARNING" => ("warning", '2'),
-        "FAILED" => ("failed", '3'),
-        _ => ("unknown", '0'),
+        Some(Status::Ok) => ("ok", '1'),
+        Some(Status::Warning) => ("warning", '2'),
+        Some(Status::Failed) => ("failed", '3'),
+        None => ("unknown", '0'),
     }
 }
 
@@ -163,18 +164,14 @@ fn cloud_matrix(out: &mut String, rows: &[SummaryRow], clouds: &[&str]) {
                 .profiles
                 .iter()
                 .find(|(p, _)| p == name)
-                .map_or("", |(_, s)| s.as_str());
+                .map(|(_, s)| *s);
             let json = if *name == "alibaba" {
                 json_name()
             } else {
                 format!("image_check_report_{name}.json")
             };
-            let verdict = match status {
-                "ok" => "OK",
-                "warning" => "WARNING",
-                "failed" => "FAILED",
-                _ => "",
-            };
+            let verdict = status.and_then(HostStatus::verdict);
+            let status = status.map_or("", HostStatus::as_str);
             out.push_str(&format!(
                 "<td class=\"v {status}\" title=\"{}: {status}\"><a href=\"{dir}/{}\">{}</a></td>",
                 escape(name),
@@ -245,7 +242,7 @@ fn matrix_row(
     let rank = status_rank(row.status);
     // A host without verdicts sorts below OK in every check column.
     let sort_key: String = (0..view.check_names.len())
-        .map(|i| verdict_class(row.checks.get(i).map_or("", String::as_str)).1)
+        .map(|i| verdict_class(row.verdict(i)).1)
         .collect();
     out.push_str(&format!(
         "<tr data-status=\"{status}\" data-rank=\"{rank}\" data-host=\"{host}\" data-platform=\"{platform}\" data-v=\"{sort_key}\">\
@@ -261,13 +258,9 @@ fn matrix_row(
         return;
     }
     for (i, name) in view.check_names.iter().enumerate() {
-        let verdict = row.checks.get(i).map_or("", String::as_str);
+        let verdict = row.verdict(i);
         let (class, _) = verdict_class(verdict);
-        let shown = if verdict.is_empty() {
-            "not checked"
-        } else {
-            verdict
-        };
+        let shown = verdict.map_or("not checked", Status::as_str);
         let (new_class, new_note) = if new_since_baseline.contains(&(row.host.as_str(), *name)) {
             (" new", " (new since the baseline)")
         } else {
@@ -735,7 +728,7 @@ mod tests {
             ok: 0,
             warning: 0,
             failed: 1,
-            checks: vec!["FAILED".into()],
+            checks: vec![Some(Status::Failed)],
             profiles: Vec::new(),
         };
         let txt = HashMap::from([(host.to_string(), "a b\"<.txt".to_string())]);

@@ -323,7 +323,7 @@ Baseline: nightly/2024-05-01/summary.csv
             ok: 1,
             warning: 0,
             failed: 0,
-            checks: vec!["OK".into()],
+            checks: vec![Some(crate::checks::Status::Ok)],
             profiles: Vec::new(),
         }];
         let view = FleetView {

@@ -3,7 +3,9 @@
 
 use std::path::Path;
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::checks::Status;
 
 /// A host's overall state: the worst of its checks, or unreachable.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -21,6 +23,16 @@ pub enum HostStatus {
 }
 
 impl HostStatus {
+    /// The verdict a host of this status was given: none when it was not checked.
+    pub fn verdict(self) -> Option<Status> {
+        match self {
+            HostStatus::Ok => Some(Status::Ok),
+            HostStatus::Warning => Some(Status::Warning),
+            HostStatus::Failed => Some(Status::Failed),
+            HostStatus::Unreachable | HostStatus::Interrupted | HostStatus::Invalid => None,
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             HostStatus::Ok => "ok",
@@ -46,8 +58,10 @@ pub struct SummaryRow {
     pub ok: usize,
     pub warning: usize,
     pub failed: usize,
-    /// One verdict per check column ("OK", "WARNING", "FAILED"), empty for an unreachable host.
-    pub checks: Vec<String>,
+    /// One verdict per check column, `None` where the check was not run (an empty cell);
+    /// no verdicts at all for an unreachable host. Written as the CSV's cells are.
+    #[serde(with = "verdict_cells")]
+    pub checks: Vec<Option<Status>>,
     /// With several profiles: each profile's name and this host's status under it, written as
     /// `<profile>_status` columns after the checks. Empty with one profile (no such columns;
     /// nor in the journal, whose lines stay as they were).
@@ -55,7 +69,51 @@ pub struct SummaryRow {
     pub profiles: Vec<(String, HostStatus)>,
 }
 
+/// A check column's cell: `OK`, `WARNING`, `FAILED`, or empty where the check was not run.
+pub fn cell(verdict: Option<Status>) -> &'static str {
+    verdict.map_or("", Status::as_str)
+}
+
+/// The verdict of a cell [`cell`] wrote, `Err` for any other text.
+pub(crate) fn from_cell(text: &str) -> Result<Option<Status>, ()> {
+    match text {
+        "" => Ok(None),
+        "OK" => Ok(Some(Status::Ok)),
+        "WARNING" => Ok(Some(Status::Warning)),
+        "FAILED" => Ok(Some(Status::Failed)),
+        _ => Err(()),
+    }
+}
+
+/// The check verdicts of a row in the journal, as the CSV's cells.
+mod verdict_cells {
+    use super::*;
+
+    pub fn serialize<S: Serializer>(checks: &[Option<Status>], s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(checks.iter().map(|v| cell(*v)))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Option<Status>>, D::Error> {
+        let cells = Vec::<String>::deserialize(d)?;
+        cells
+            .iter()
+            .map(|text| {
+                from_cell(text).map_err(|()| {
+                    serde::de::Error::custom(format!(
+                        "check verdict `{text}` is not OK, WARNING, FAILED or empty"
+                    ))
+                })
+            })
+            .collect()
+    }
+}
+
 impl SummaryRow {
+    /// The verdict in check column `check`: `None` when not checked.
+    pub fn verdict(&self, check: usize) -> Option<Status> {
+        self.checks.get(check).copied().flatten()
+    }
+
     /// A row with nothing but who and how: an unreachable or interrupted host, or a start to
     /// fill in.
     pub fn bare(host: &str, address: &str, status: HostStatus, reason: &str) -> Self {
@@ -139,7 +197,7 @@ pub fn to_csv(rows: &[SummaryRow], check_names: &[&str]) -> Result<Vec<u8>, csv:
             &row.system_disk_size_gb,
         ]
         .map(neutralise);
-        let checks = (0..check_names.len()).map(|i| row.checks.get(i).cloned().unwrap_or_default());
+        let checks = (0..check_names.len()).map(|i| cell(row.verdict(i)).to_string());
         let statuses = profiles.iter().map(|p| {
             row.profiles.iter().find(|(name, _)| name == p).map_or_else(
                 || row.status.as_str().to_string(),
@@ -233,16 +291,15 @@ fn parse(bytes: &[u8], check_names: &[&str]) -> Result<Vec<SummaryRow>, (u64, St
         };
         let mut checks = Vec::with_capacity(check_names.len());
         for (name, index) in check_names.iter().zip(&check_columns) {
-            let cell = index.map_or("", |i| &record[i]);
-            if !matches!(cell, "OK" | "WARNING" | "FAILED" | "") {
-                return Err((
+            let text = index.map_or("", |i| &record[i]);
+            checks.push(from_cell(text).map_err(|()| {
+                (
                     line,
-                    format!("check `{name}` is `{cell}`, not OK, WARNING, FAILED or empty"),
-                ));
-            }
-            checks.push(cell.to_string());
+                    format!("check `{name}` is `{text}`, not OK, WARNING, FAILED or empty"),
+                )
+            })?);
         }
-        if checks.iter().all(String::is_empty) {
+        if checks.iter().all(Option::is_none) {
             checks.clear();
         }
         rows.push(SummaryRow {
@@ -299,7 +356,7 @@ mod tests {
             ok: 2,
             warning: 1,
             failed: 0,
-            checks: vec!["OK".into(), "WARNING".into()],
+            checks: vec![Some(Status::Ok), Some(Status::Warning)],
             profiles: Vec::new(),
         }
     }
@@ -343,7 +400,7 @@ mod tests {
         );
         // Read back, the profile columns are ignored like any unknown column.
         let rows = from_csv(text.as_bytes(), &["driver", "ssh"]).unwrap();
-        assert_eq!(rows[0].checks, ["OK", "WARNING"]);
+        assert_eq!(rows[0].checks, [Some(Status::Ok), Some(Status::Warning)]);
     }
 
     #[test]
@@ -398,7 +455,7 @@ mod tests {
         let text = "host,address,status,reason,platform,os_version,architecture,system_disk_size_gb,ok,warning,failed,newer_check,driver\n\
                     web-01,10.0.0.1,failed,newer_check,Debian,12,x86_64,40,1,0,1,FAILED,OK\n";
         let rows = from_csv(text.as_bytes(), &NAMES).unwrap();
-        assert_eq!(rows[0].checks, ["OK", ""]);
+        assert_eq!(rows[0].checks, [Some(Status::Ok), None]);
         assert_eq!(rows[0].failed, 1);
     }
 
@@ -478,7 +535,7 @@ mod tests {
         assert_eq!(rows.len(), 15);
         assert_eq!(rows[2].host, "web-03");
         assert_eq!(rows[2].checks.len(), 16);
-        assert_eq!(rows[2].checks[2], "FAILED");
+        assert_eq!(rows[2].checks[2], Some(Status::Failed));
         assert_eq!(rows[6].status, HostStatus::Unreachable);
         assert_eq!(rows[6].reason, "connect timeout after 10 s");
         assert!(rows[6].checks.is_empty());
