@@ -67,6 +67,38 @@ fn inventory_lists_resolved_hosts_without_connecting() {
 }
 
 #[test]
+fn ansible_inventory_list_json_lists_the_hosts_its_static_inventory_does() {
+    let ansible = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/ansible");
+    let list = |inventory: &Path| {
+        let run = image_check(&[
+            "inventory",
+            "-i",
+            inventory.to_str().unwrap(),
+            "--limit",
+            "prod:!db",
+        ]);
+        assert_eq!(
+            run.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+        String::from_utf8_lossy(&run.stdout).into_owned()
+    };
+    let from_json = list(&ansible.join("list/fleet_ini.json"));
+    assert_eq!(from_json, list(&ansible.join("fleet.ini")));
+    let rows: Vec<Vec<&str>> = from_json
+        .lines()
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    assert_eq!(rows.len(), 5, "{from_json}");
+    assert_eq!(
+        rows[4],
+        ["web-legacy", "10.0.0.9", "2222", "deploy", "prod,web"]
+    );
+}
+
+#[test]
 fn local_checks_this_machine_and_writes_both_reports() {
     let dir = out_dir("local");
     let run = image_check(&["local", "-p", dir.to_str().unwrap()]);
