@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::report::diff::{self, Change, FailOn};
+use crate::report::diff::{self, Change};
 use crate::report::fleet_view::{FleetView, RunInfo};
 use crate::report::summary::{self, HostStatus, SummaryRow};
 use crate::report::{files, html, markdown, TOOL_VERSION};
@@ -431,17 +431,6 @@ fn describe_failed_writes(dir: &Path, errors: &[std::io::Error]) -> String {
             .collect::<Vec<_>>()
             .join("; ")
     }
-}
-
-/// The exit code a finished run earns: 1 when `fail_on` says so, else 0.
-pub fn fails(fail_on: FailOn, changes: &[Change], rows: &[SummaryRow], has_baseline: bool) -> bool {
-    // Without a baseline every problem is new.
-    let fail_on = if has_baseline {
-        fail_on
-    } else {
-        FailOn::AnyFailed
-    };
-    diff::should_fail(fail_on, changes, rows)
 }
 
 /// SHA-1 of a file, hex, or "" when it cannot be read.

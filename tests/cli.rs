@@ -99,6 +99,35 @@ fn ansible_inventory_list_json_lists_the_hosts_its_static_inventory_does() {
 }
 
 #[test]
+fn fail_on_without_a_baseline_counts_every_problem_as_new() {
+    let captures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/captures");
+    let exit = |capture: &str, fail_on: &str| {
+        let out = out_dir(&format!("fail-on-{capture}-{fail_on}"));
+        let capture = captures.join(format!("{capture}.json.gz"));
+        let args = [
+            "evaluate",
+            capture.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+            "-q",
+        ];
+        image_check(&[&args[..], &["--fail-on", fail_on]].concat())
+            .status
+            .code()
+    };
+    // centos7-bad has FAILED checks; debian12-vmware only WARNINGs.
+    let modes = ["any-failed", "new-failed", "new-any", "never"];
+    assert_eq!(
+        modes.map(|m| exit("centos7-bad", m)),
+        [Some(1), Some(1), Some(1), Some(0)]
+    );
+    assert_eq!(
+        modes.map(|m| exit("debian12-vmware", m)),
+        [Some(0), Some(0), Some(1), Some(0)]
+    );
+}
+
+#[test]
 fn local_checks_this_machine_and_writes_both_reports() {
     let dir = out_dir("local");
     let run = image_check(&["local", "-p", dir.to_str().unwrap()]);

@@ -50,7 +50,7 @@ pub fn run_diff(args: DiffArgs) -> anyhow::Result<u8> {
     if !quiet {
         emitln!("{}", console::changes_table(&changes));
     }
-    Ok(if diff::should_fail(fail_on, &changes, &new_rows) {
+    Ok(if diff::should_fail(fail_on, Some(&changes), &new_rows) {
         1
     } else {
         0

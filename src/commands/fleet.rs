@@ -7,7 +7,7 @@ use std::path::Path;
 use super::{Baseline, BaselineArgs, WriteFailed};
 use crate::inventory::Target;
 use crate::report::console;
-use crate::report::diff::FailOn;
+use crate::report::diff::{self, FailOn};
 use crate::report::summary::{HostStatus, SummaryRow};
 use crate::report::TOOL_VERSION;
 use crate::run::{self, RunOutcome, RunRecord, RunTime};
@@ -127,6 +127,7 @@ pub fn finish_fleet(
             fleet.dir.display()
         );
     }
-    let fails = run::fails(fleet.fail_on, &changes, rows, baseline_rows.is_some());
+    let since_baseline = baseline_rows.is_some().then_some(changes.as_slice());
+    let fails = diff::should_fail(fleet.fail_on, since_baseline, rows);
     Ok(if fails { 1 } else { 0 })
 }

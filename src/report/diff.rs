@@ -236,26 +236,31 @@ impl FromStr for FailOn {
     }
 }
 
-/// Whether the run should exit 1 under `fail_on`, given its changes and its rows.
-pub fn should_fail(fail_on: FailOn, changes: &[Change], new: &[SummaryRow]) -> bool {
+/// Whether the run exits 1 under `fail_on`, given its changes since the baseline and its rows.
+/// Without a baseline (`changes` None) every problem counts as new: new-failed is any-failed,
+/// new-any also counts a WARNING, and never is never.
+pub fn should_fail(fail_on: FailOn, changes: Option<&[Change]>, new: &[SummaryRow]) -> bool {
     let newly_unreachable = |c: &Change| {
         c.kind == ChangeKind::BecameUnreachable
             || (c.kind == ChangeKind::HostAdded && c.after == HostStatus::Unreachable.as_str())
     };
+    // With several profiles, a check FAILED (or WARNING) for any cloud counts.
+    let any = |status: HostStatus| {
+        new.iter()
+            .any(|r| r.status == status || r.profiles.iter().any(|(_, s)| *s == status))
+    };
+    let any_failed = any(HostStatus::Failed) || any(HostStatus::Unreachable);
     // An inventory entry that cannot be scanned needs someone, whatever changed.
-    let invalid = new.iter().any(|r| r.status == HostStatus::Invalid);
-    match fail_on {
-        FailOn::Never => false,
+    let invalid = any(HostStatus::Invalid);
+    match (fail_on, changes) {
+        (FailOn::Never, _) => false,
         _ if invalid => true,
-        // With several profiles, a check FAILED for any cloud counts.
-        FailOn::AnyFailed => new.iter().any(|r| {
-            matches!(r.status, HostStatus::Failed | HostStatus::Unreachable)
-                || r.profiles.iter().any(|(_, s)| *s == HostStatus::Failed)
-        }),
-        FailOn::NewFailed => changes
+        (FailOn::AnyFailed, _) | (FailOn::NewFailed, None) => any_failed,
+        (FailOn::NewAny, None) => any_failed || any(HostStatus::Warning),
+        (FailOn::NewFailed, Some(changes)) => changes
             .iter()
             .any(|c| c.kind == ChangeKind::NewFailed || newly_unreachable(c)),
-        FailOn::NewAny => changes.iter().any(|c| {
+        (FailOn::NewAny, Some(changes)) => changes.iter().any(|c| {
             matches!(c.kind, ChangeKind::NewFailed | ChangeKind::NewWarning) || newly_unreachable(c)
         }),
     }
@@ -316,14 +321,14 @@ pub(crate) mod tests {
         let mut row = reachable("web", &["OK", "WARNING"]);
         assert!(!should_fail(
             FailOn::AnyFailed,
-            &[],
+            Some(&[]),
             std::slice::from_ref(&row)
         ));
         row.profiles = vec![
             ("alibaba".into(), HostStatus::Warning),
             ("azure".into(), HostStatus::Failed),
         ];
-        assert!(should_fail(FailOn::AnyFailed, &[], &[row]));
+        assert!(should_fail(FailOn::AnyFailed, Some(&[]), &[row]));
     }
 
     fn unreachable(host: &str) -> SummaryRow {
@@ -414,7 +419,7 @@ pub(crate) mod tests {
             ]
         );
         for fail_on in [FailOn::NewFailed, FailOn::AnyFailed, FailOn::NewAny] {
-            assert!(!should_fail(fail_on, &changes, &new), "{fail_on:?}");
+            assert!(!should_fail(fail_on, Some(&changes), &new), "{fail_on:?}");
         }
     }
 
@@ -523,7 +528,36 @@ pub(crate) mod tests {
     fn verdicts(old: &[SummaryRow], new: &[SummaryRow]) -> [bool; 3] {
         let changes = diff(old, new, &["x"]);
         [FailOn::NewFailed, FailOn::AnyFailed, FailOn::NewAny]
-            .map(|f| should_fail(f, &changes, new))
+            .map(|f| should_fail(f, Some(&changes), new))
+    }
+
+    #[test]
+    fn without_a_baseline_every_problem_is_new_and_never_is_never() {
+        let modes = [
+            FailOn::NewFailed,
+            FailOn::AnyFailed,
+            FailOn::NewAny,
+            FailOn::Never,
+        ];
+        let alone = |rows: &[SummaryRow]| modes.map(|f| should_fail(f, None, rows));
+        assert_eq!(alone(&[reachable("a", &["OK"])]), [false; 4]);
+        assert_eq!(
+            alone(&[reachable("a", &["WARNING"])]),
+            [false, false, true, false]
+        );
+        assert_eq!(
+            alone(&[reachable("a", &["FAILED"])]),
+            [true, true, true, false]
+        );
+        assert_eq!(alone(&[unreachable("a")]), [true, true, true, false]);
+        let mut other_cloud = reachable("a", &["OK"]);
+        other_cloud.profiles = vec![
+            ("alibaba".to_string(), HostStatus::Ok),
+            ("aws".to_string(), HostStatus::Warning),
+        ];
+        assert_eq!(alone(&[other_cloud]), [false, false, true, false]);
+        let invalid = SummaryRow::bare("b", "", HostStatus::Invalid, "hosts.toml:3:1: ...");
+        assert_eq!(alone(&[invalid]), [true, true, true, false]);
     }
 
     #[test]
@@ -586,7 +620,7 @@ pub(crate) mod tests {
         let (old, new) = nightly();
         let changes = diff(&old, &new, &crate::checks::names());
         for fail_on in [FailOn::NewFailed, FailOn::AnyFailed, FailOn::NewAny] {
-            assert!(should_fail(fail_on, &changes, &new), "{fail_on:?}");
+            assert!(should_fail(fail_on, Some(&changes), &new), "{fail_on:?}");
         }
     }
 }
