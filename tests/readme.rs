@@ -50,10 +50,10 @@ fn readme_lists_the_thresholds_as_the_table_does() {
     );
     for threshold in THRESHOLDS {
         table.push_str(&format!(
-            "| {} | {} | --{} | {} | {} |\n",
+            "| {} | {} | {} | {} | {} |\n",
             threshold.name,
             threshold.variable,
-            threshold.flag,
+            threshold.flag(),
             threshold.default,
             cell(threshold.meaning)
         ));

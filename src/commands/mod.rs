@@ -145,7 +145,7 @@ impl Args for ThresholdArgs {
             };
             command.arg(
                 clap::Arg::new(threshold.name)
-                    .long(threshold.flag)
+                    .long(threshold.flag()[2..].to_string())
                     .value_name(threshold.name.to_uppercase())
                     .value_parser(parser)
                     .action(clap::ArgAction::Set)

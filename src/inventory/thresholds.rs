@@ -1,6 +1,7 @@
-//! The checks' thresholds, each declared once in [`THRESHOLDS`]: its name (the hosts.toml key;
-//! `image_check_NAME` in Ansible; `--NAME` with dashes on the command line), its unit and so
-//! its range, its default and what it means. hosts.toml, the Ansible reader, the command line,
+//! The checks' thresholds, each declared once in `thresholds!` and listed in [`THRESHOLDS`]:
+//! its name (the field of [`Thresholds`] and the hosts.toml key; `image_check_NAME` in Ansible;
+//! `--NAME` with dashes on the command line), its unit and so its range, its default and what
+//! it means. hosts.toml, the Ansible reader, the command line,
 //! `image_check checks` and the checks' documentation all read that table, so a new threshold
 //! is one row here, one field of [`Thresholds`], and the check that reads it.
 
@@ -28,12 +29,10 @@ pub enum Unit {
 /// One threshold and its documentation.
 #[derive(Debug, Serialize)]
 pub struct Threshold {
-    /// The hosts.toml key, e.g. `disk_usage_warn`.
+    /// The hosts.toml key, e.g. `disk_usage_warn`; its field of [`Thresholds`] too.
     pub name: &'static str,
     /// The Ansible variable: `image_check_` and the name.
     pub variable: &'static str,
-    /// The command-line flag: the name with dashes.
-    pub flag: &'static str,
     pub unit: Unit,
     pub default: u64,
     /// What it means, for `--help` and `image_check checks`.
@@ -44,54 +43,29 @@ pub struct Threshold {
     set: fn(&mut Thresholds, u64),
 }
 
-/// A percentage that [`Threshold::check`] let through.
-fn percent(value: u64) -> u8 {
-    u8::try_from(value.min(100)).unwrap_or(100)
+/// Declares each threshold `$constant`, kept in the field `$field` of [`Thresholds`]: its
+/// names follow from the field's.
+macro_rules! thresholds {
+    ($($constant:ident: $field:ident, $unit:ident, $default:literal, $meaning:literal;)*) => {$(
+        pub const $constant: Threshold = Threshold {
+            name: stringify!($field),
+            variable: concat!("image_check_", stringify!($field)),
+            unit: Unit::$unit,
+            default: $default,
+            meaning: $meaning,
+            get: |t| u64::from(t.$field),
+            // Only values `check` let through reach here, so they fit the field.
+            set: |t, value| t.$field = value.try_into().unwrap_or(t.$field),
+        };
+    )*};
 }
 
-pub const DISK_USAGE_WARN: Threshold = Threshold {
-    name: "disk_usage_warn",
-    variable: "image_check_disk_usage_warn",
-    flag: "disk-usage-warn",
-    unit: Unit::Percent,
-    default: 85,
-    meaning: "Use% of / at or above which disk_usage is WARNING",
-    get: |t| t.disk_usage_warn.into(),
-    set: |t, value| t.disk_usage_warn = percent(value),
-};
-
-pub const INODE_USAGE_WARN: Threshold = Threshold {
-    name: "inode_usage_warn",
-    variable: "image_check_inode_usage_warn",
-    flag: "inode-usage-warn",
-    unit: Unit::Percent,
-    default: 85,
-    meaning: "IUse% of / at or above which inode_usage is WARNING",
-    get: |t| t.inode_usage_warn.into(),
-    set: |t, value| t.inode_usage_warn = percent(value),
-};
-
-pub const DISK_SIZE_MIN_GB: Threshold = Threshold {
-    name: "disk_size_min_gb",
-    variable: "image_check_disk_size_min_gb",
-    flag: "disk-size-min-gb",
-    unit: Unit::Gigabytes,
-    default: 40,
-    meaning: "Smallest system disk, in GiB, that disk_size accepts",
-    get: |t| t.disk_size_min_gb,
-    set: |t, value| t.disk_size_min_gb = value,
-};
-
-pub const DISK_SIZE_MAX_GB: Threshold = Threshold {
-    name: "disk_size_max_gb",
-    variable: "image_check_disk_size_max_gb",
-    flag: "disk-size-max-gb",
-    unit: Unit::Gigabytes,
-    default: 500,
-    meaning: "Largest system disk, in GiB, that disk_size accepts",
-    get: |t| t.disk_size_max_gb,
-    set: |t, value| t.disk_size_max_gb = value,
-};
+thresholds! {
+    DISK_USAGE_WARN: disk_usage_warn, Percent, 85, "Use% of / at or above which disk_usage is WARNING";
+    INODE_USAGE_WARN: inode_usage_warn, Percent, 85, "IUse% of / at or above which inode_usage is WARNING";
+    DISK_SIZE_MIN_GB: disk_size_min_gb, Gigabytes, 40, "Smallest system disk, in GiB, that disk_size accepts";
+    DISK_SIZE_MAX_GB: disk_size_max_gb, Gigabytes, 500, "Largest system disk, in GiB, that disk_size accepts";
+}
 
 /// Every threshold, in the order `--help` and error messages list them.
 pub const THRESHOLDS: &[&Threshold] = &[
@@ -102,6 +76,11 @@ pub const THRESHOLDS: &[&Threshold] = &[
 ];
 
 impl Threshold {
+    /// The command-line flag: `--` and the name with dashes.
+    pub fn flag(&self) -> String {
+        format!("--{}", self.name.replace('_', "-"))
+    }
+
     /// The threshold a hosts.toml key names.
     pub fn named(name: &str) -> Option<&'static Threshold> {
         THRESHOLDS.iter().copied().find(|t| t.name == name)
@@ -193,12 +172,10 @@ mod tests {
 
     #[test]
     fn names_variables_and_flags_are_one_name_spelled_three_ways() {
+        assert_eq!(DISK_USAGE_WARN.name, "disk_usage_warn");
+        assert_eq!(DISK_USAGE_WARN.variable, "image_check_disk_usage_warn");
+        assert_eq!(DISK_USAGE_WARN.flag(), "--disk-usage-warn");
         for threshold in THRESHOLDS {
-            assert_eq!(
-                threshold.variable,
-                format!("image_check_{}", threshold.name)
-            );
-            assert_eq!(threshold.flag, threshold.name.replace('_', "-"));
             assert_eq!(Threshold::named(threshold.name), Some(*threshold));
         }
         let mut names: Vec<&str> = THRESHOLDS.iter().map(|t| t.name).collect();

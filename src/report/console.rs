@@ -114,10 +114,10 @@ pub fn checks_text(profile: &Profile) -> String {
         for (n, threshold) in check.thresholds.iter().enumerate() {
             let label = if n == 0 { "thresholds:" } else { "" };
             out.push_str(&format!(
-                "    {label:<11} {} = {} (--{}, {} in Ansible): {}\n",
+                "    {label:<11} {} = {} ({}, {} in Ansible): {}\n",
                 threshold.name,
                 threshold.default,
-                threshold.flag,
+                threshold.flag(),
                 threshold.variable,
                 threshold.meaning
             ));
