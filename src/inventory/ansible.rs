@@ -253,12 +253,14 @@ const VARIABLES: &[(&str, Kind)] = &[
 
 /// The variable `name` and its kind, if image_check reads it.
 fn known_variable(name: &str) -> Option<(&'static str, Kind)> {
-    let threshold = THRESHOLDS.iter().find(|t| t.variable == name);
     VARIABLES
         .iter()
         .copied()
         .find(|(known, _)| *known == name)
-        .or_else(|| threshold.map(|t| (t.variable, Kind::Threshold(t))))
+        .or_else(|| {
+            let threshold = THRESHOLDS.iter().find(|t| t.variable == name)?;
+            Some((threshold.variable, Kind::Threshold(threshold)))
+        })
 }
 
 // Where Ansible reads a setting from several variables, the documented name comes first.

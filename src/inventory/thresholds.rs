@@ -1,9 +1,9 @@
-//! The checks' thresholds, each declared once in `thresholds!` and listed in [`THRESHOLDS`]:
-//! its name (the field of [`Thresholds`] and the hosts.toml key; `image_check_NAME` in Ansible;
-//! `--NAME` with dashes on the command line), its unit and so its range, its default and what
-//! it means. hosts.toml, the Ansible reader, the command line,
-//! `image_check checks` and the checks' documentation all read that table, so a new threshold
-//! is one row here, one field of [`Thresholds`], and the check that reads it.
+//! The checks' thresholds, each declared once by its line in `thresholds!`: its name (the
+//! field of [`Thresholds`] and the hosts.toml key; `image_check_NAME` in Ansible; `--NAME` with
+//! dashes on the command line), its unit and so its range, its default and what it means.
+//! hosts.toml, the Ansible reader, the command line, `image_check checks` and the checks'
+//! documentation all read [`THRESHOLDS`], so a new threshold is one line here, one field of
+//! [`Thresholds`], and the check that reads it.
 
 use serde::Serialize;
 
@@ -43,21 +43,33 @@ pub struct Threshold {
     set: fn(&mut Thresholds, u64),
 }
 
-/// Declares each threshold `$constant`, kept in the field `$field` of [`Thresholds`]: its
-/// names follow from the field's.
+/// Declares each threshold `$constant`, kept in the field `$field` of [`Thresholds`] (its names
+/// follow from the field's), and from the same lines [`THRESHOLDS`] and the defaults: a field
+/// without a line, or a line without a field, does not compile.
 macro_rules! thresholds {
-    ($($constant:ident: $field:ident, $unit:ident, $default:literal, $meaning:literal;)*) => {$(
-        pub const $constant: Threshold = Threshold {
-            name: stringify!($field),
-            variable: concat!("image_check_", stringify!($field)),
-            unit: Unit::$unit,
-            default: $default,
-            meaning: $meaning,
-            get: |t| u64::from(t.$field),
-            // Only values `check` let through reach here, so they fit the field.
-            set: |t, value| t.$field = value.try_into().unwrap_or(t.$field),
-        };
-    )*};
+    ($($constant:ident: $field:ident, $unit:ident, $default:literal, $meaning:literal;)*) => {
+        $(
+            pub const $constant: Threshold = Threshold {
+                name: stringify!($field),
+                variable: concat!("image_check_", stringify!($field)),
+                unit: Unit::$unit,
+                default: $default,
+                meaning: $meaning,
+                get: |t| u64::from(t.$field),
+                // Only values `check` let through reach here, so they fit the field.
+                set: |t, value| t.$field = value.try_into().unwrap_or(t.$field),
+            };
+        )*
+
+        /// Every threshold, in the order `--help` and error messages list them.
+        pub const THRESHOLDS: &[&Threshold] = &[$(&$constant),*];
+
+        impl Default for Thresholds {
+            fn default() -> Self {
+                Thresholds { $($field: $default),* }
+            }
+        }
+    };
 }
 
 thresholds! {
@@ -66,14 +78,6 @@ thresholds! {
     DISK_SIZE_MIN_GB: disk_size_min_gb, Gigabytes, 40, "Smallest system disk, in GiB, that disk_size accepts";
     DISK_SIZE_MAX_GB: disk_size_max_gb, Gigabytes, 500, "Largest system disk, in GiB, that disk_size accepts";
 }
-
-/// Every threshold, in the order `--help` and error messages list them.
-pub const THRESHOLDS: &[&Threshold] = &[
-    &DISK_USAGE_WARN,
-    &INODE_USAGE_WARN,
-    &DISK_SIZE_MIN_GB,
-    &DISK_SIZE_MAX_GB,
-];
 
 impl Threshold {
     /// The command-line flag: `--` and the name with dashes.
@@ -116,21 +120,6 @@ impl PartialEq for Threshold {
 }
 
 impl Eq for Threshold {}
-
-impl Default for Thresholds {
-    fn default() -> Self {
-        let mut defaults = Thresholds {
-            disk_usage_warn: 0,
-            inode_usage_warn: 0,
-            disk_size_min_gb: 0,
-            disk_size_max_gb: 0,
-        };
-        for threshold in THRESHOLDS {
-            threshold.set(&mut defaults, threshold.default);
-        }
-        defaults
-    }
-}
 
 #[cfg(test)]
 mod tests {

@@ -76,13 +76,14 @@ pub fn cell(verdict: Option<Status>) -> &'static str {
 
 /// The verdict of a cell [`cell`] wrote, `Err` for any other text.
 pub(crate) fn from_cell(text: &str) -> Result<Option<Status>, ()> {
-    match text {
-        "" => Ok(None),
-        "OK" => Ok(Some(Status::Ok)),
-        "WARNING" => Ok(Some(Status::Warning)),
-        "FAILED" => Ok(Some(Status::Failed)),
-        _ => Err(()),
+    if text.is_empty() {
+        return Ok(None);
     }
+    [Status::Ok, Status::Warning, Status::Failed]
+        .into_iter()
+        .find(|status| status.as_str() == text)
+        .map(Some)
+        .ok_or(())
 }
 
 /// The check verdicts of a row in the journal, as the CSV's cells.
